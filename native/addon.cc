@@ -1,0 +1,335 @@
+// The Node-API surface of the engine: module init, the per-environment Addon and its cleanup hook,
+// and the single list of exports. Exports are named <object>_<verb>; each takes and returns small
+// integers or strings, so no JS object is created per span on the hot path.
+#include <napi.h>
+
+#include <cmath>
+
+#include "addon.h"
+#include "engine.h"
+#include "records.h"
+#include "strings.h"
+
+namespace oneagent {
+
+constexpr uint32_t kAbiVersion = 1;
+constexpr size_t kDefaultLimit = 250;
+
+Addon* addon_of(napi_env env) { return static_cast<Addon*>(Napi::Env(env).GetInstanceData<Addon>()); }
+
+static void Cleanup(void* data) {
+  auto* addon = static_cast<Addon*>(data);
+  addon->engine.reset();
+}
+
+// Reads up to N arguments; missing ones are undefined.
+template <size_t N>
+struct Args {
+  napi_value argv[N];
+  size_t argc = N;
+  Addon* addon;
+  napi_env env;
+  Args(napi_env e, napi_callback_info info) : env(e) {
+    napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr);
+    for (size_t i = argc; i < N; ++i) napi_get_undefined(e, &argv[i]);
+    addon = addon_of(e);
+  }
+  uint32_t u32(size_t i) const {
+    uint32_t v = 0;
+    napi_get_value_uint32(env, argv[i], &v);
+    return v;
+  }
+  double f64(size_t i) const {
+    double v = 0;
+    napi_get_value_double(env, argv[i], &v);
+    return v;
+  }
+  Engine* engine() const { return addon->engine.get(); }
+};
+
+static napi_value int32(napi_env env, int32_t v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+/** Initialises the engine (reference counted): (counters Float64Array, ringCapacity, sampleRatio, maxAttributes) → 0 ok, 2 already. */
+static napi_value JS_engine_init(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  Addon* addon = a.addon;
+  if (addon->engine) {
+    addon->init_count++;
+    return int32(env, 2);
+  }
+  bool is_typed = false;
+  napi_is_typedarray(env, a.argv[0], &is_typed);
+  if (!is_typed) return int32(env, -1);
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_get_typedarray_info(env, a.argv[0], &type, &length, &data, nullptr, nullptr);
+  if (type != napi_float64_array || length < kCounterCount) return int32(env, -1);
+  napi_create_reference(env, a.argv[0], 1, &addon->counters_ref);
+  EngineOptions options;
+  if (a.u32(1) > 0) options.ring_capacity = a.u32(1);
+  options.sample_ratio = a.f64(2);
+  if (a.u32(3) > 0) options.max_attributes = a.u32(3);
+  addon->engine = std::make_unique<Engine>(options, static_cast<double*>(data));
+  addon->init_count = 1;
+  return int32(env, 0);
+}
+
+/** Releases one initialisation; the last one destroys the engine. Returns the remaining count. */
+static napi_value JS_engine_shutdown(napi_env env, napi_callback_info info) {
+  Addon* addon = addon_of(env);
+  if (!addon->engine) return int32(env, 0);
+  if (--addon->init_count > 0) return int32(env, static_cast<int32_t>(addon->init_count));
+  addon->engine.reset();
+  if (addon->counters_ref != nullptr) {
+    napi_delete_reference(env, addon->counters_ref);
+    addon->counters_ref = nullptr;
+  }
+  return int32(env, 0);
+}
+
+/** The engine version and ABI version: [version string, abi]. */
+static napi_value JS_engine_version(napi_env env, napi_callback_info info) {
+  Napi::Env e(env);
+  Napi::Array out = Napi::Array::New(e, 2);
+  out.Set(0u, Napi::String::New(e, ENGINE_VERSION));
+  out.Set(1u, Napi::Number::New(e, kAbiVersion));
+  return out;
+}
+
+/** Interns a string (names, services, keys): (string) → id. */
+static napi_value JS_intern(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return int32(env, 0);
+  std::string s;
+  bool truncated;
+  read_string(env, a.argv[0], kDefaultLimit, s, &truncated);
+  uint32_t id = a.engine()->intern(s);
+  return int32(env, id == UINT32_MAX ? 0 : static_cast<int32_t>(id));
+}
+
+/** Starts a span: (parent, kind, name id, flags) → handle, 0 when not created by rule, or a negative status. */
+static napi_value JS_span_start(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  return int32(env, a.engine()->start(a.u32(0), nullptr, std::string_view(), static_cast<SpanKind>(a.u32(1)),
+                                      a.u32(2), a.u32(3)));
+}
+
+/** Starts a span under an incoming tag: (parent, kind, name, flags, tag string | Uint8Array, tracestate?) → handle. */
+static napi_value JS_span_start_tagged(napi_env env, napi_callback_info info) {
+  Args<6> a(env, info);
+  Engine* engine = a.engine();
+  if (!engine) return int32(env, kShutDown);
+  TraceContext remote;
+  bool parsed = false;
+  bool is_typed = false;
+  napi_is_typedarray(env, a.argv[4], &is_typed);
+  if (is_typed) {
+    napi_typedarray_type type;
+    size_t length;
+    void* data;
+    napi_get_typedarray_info(env, a.argv[4], &type, &length, &data, nullptr, nullptr);
+    parsed = type == napi_uint8_array && parse_binary_tag(static_cast<uint8_t*>(data), length, remote);
+  } else {
+    std::string tag;
+    bool truncated;
+    if (read_string(env, a.argv[4], 128, tag, &truncated)) parsed = parse_traceparent(tag.data(), tag.size(), remote);
+  }
+  std::string state;
+  bool truncated;
+  read_string(env, a.argv[5], 512, state, &truncated);
+  int32_t handle = engine->start(a.u32(0), parsed ? &remote : nullptr, parsed ? state : std::string_view(),
+                                 static_cast<SpanKind>(a.u32(1)), a.u32(2), a.u32(3));
+  if (!parsed && handle >= 0) engine->note(kBadTag);
+  return int32(env, handle);
+}
+
+/** Starts a span that continues an in-process link: (link, kind, name, flags) → handle. */
+static napi_value JS_span_start_linked(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  return int32(env, a.engine()->start_linked(a.u32(0), static_cast<SpanKind>(a.u32(1)), a.u32(2), a.u32(3)));
+}
+
+/** Ends a span: (handle) → status. */
+static napi_value JS_span_end(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  return int32(env, a.engine()->end(a.u32(0)));
+}
+
+// Adds an attribute with its value read by type; custom == true targets the span's service call.
+static int32_t add_attribute(Args<4>& a, bool custom) {
+  Engine* engine = a.engine();
+  if (!engine) return kShutDown;
+  uint32_t handle = a.u32(0);
+  uint32_t key = a.u32(1);
+  napi_valuetype type;
+  napi_typeof(a.env, a.argv[2], &type);
+  Attr attr;
+  attr.key = key;
+  attr.i = 0;
+  bool truncated = false;
+  switch (type) {
+    case napi_string: {
+      uint32_t limit = a.u32(3);
+      read_string(a.env, a.argv[2], limit == 0 ? kDefaultLimit : limit, attr.s, &truncated);
+      attr.type = AttrType::String;
+      break;
+    }
+    case napi_number: {
+      double d = a.f64(2);
+      // Integral values in the safe range are OTel ints; the rest (fractions, NaN, ±Infinity) are doubles.
+      if (std::trunc(d) == d && std::fabs(d) <= 9007199254740991.0) {
+        attr.type = AttrType::Int;
+        attr.i = static_cast<int64_t>(d);
+      } else {
+        attr.type = AttrType::Double;
+        attr.d = d;
+      }
+      break;
+    }
+    case napi_bigint: {
+      bool lossless;
+      napi_get_value_bigint_int64(a.env, a.argv[2], &attr.i, &lossless);
+      attr.type = AttrType::Int;
+      break;
+    }
+    case napi_boolean: {
+      napi_get_value_bool(a.env, a.argv[2], &attr.b);
+      attr.type = AttrType::Bool;
+      break;
+    }
+    default:
+      return kOk;  // TS validates; other types are ignored here
+  }
+  int32_t status = custom ? engine->service_attr(handle, std::move(attr)) : engine->add_attr(handle, std::move(attr));
+  if (status == kOk && truncated) {
+    Attr marker;
+    marker.key = engine->intern("oneagent.truncated");
+    marker.type = AttrType::String;
+    marker.i = 0;
+    marker.s = engine->strings().get(key);
+    custom ? engine->service_attr(handle, std::move(marker)) : engine->add_attr(handle, std::move(marker));
+  }
+  return status;
+}
+
+/** Sets an attribute: (handle, key id, value string | number | bigint | boolean, limit?) → status. */
+static napi_value JS_span_attr(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  return int32(env, add_attribute(a, false));
+}
+
+/** Adds a custom request attribute to the span's service call: (handle, key id, value) → status. */
+static napi_value JS_span_service_attr(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  return int32(env, add_attribute(a, true));
+}
+
+/** Marks a span failed with an exception event: (handle, type, message, stack) → status. */
+static napi_value JS_span_fail(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  std::string type, message, stack;
+  bool truncated;
+  read_string(env, a.argv[1], kDefaultLimit, type, &truncated);
+  read_string(env, a.argv[2], 4096, message, &truncated);
+  read_string(env, a.argv[3], 16384, stack, &truncated);
+  return int32(env, a.engine()->fail(a.u32(0), std::move(type), std::move(message), std::move(stack)));
+}
+
+/** The span's W3C traceparent: (handle) → string, or a negative status when the span is not open. */
+static napi_value JS_span_tag(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  TraceContext ctx;
+  int32_t status = a.engine()->context(a.u32(0), ctx);
+  if (status != kOk) return int32(env, status);
+  char buf[kTraceparentLength];
+  format_traceparent(ctx, buf);
+  napi_value out;
+  napi_create_string_latin1(env, buf, kTraceparentLength, &out);
+  return out;
+}
+
+/** The span's binary trace-context tag: (handle) → Uint8Array, or a negative status. */
+static napi_value JS_span_tag_bytes(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  TraceContext ctx;
+  int32_t status = a.engine()->context(a.u32(0), ctx);
+  if (status != kOk) return int32(env, status);
+  Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, kBinaryTagLength);
+  format_binary_tag(ctx, out.Data());
+  return out;
+}
+
+/** Creates an in-process link from a span: (handle) → link handle or negative status. */
+static napi_value JS_link_create(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  return int32(env, a.engine()->link_create(a.u32(0)));
+}
+
+/** Releases an in-process link: (link) → status. */
+static napi_value JS_link_release(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  return int32(env, a.engine()->link_release(a.u32(0)));
+}
+
+/** Takes up to `max` finished spans out of the ring as plain objects (tests and the console sink): (max) → array. */
+static napi_value JS_records_drain(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return Napi::Array::New(env, 0);
+  return drain_records(Napi::Env(env), *a.engine(), a.u32(0));
+}
+
+/** Lists open spans as [handle, name, startNs] triples, oldest first: () → array. */
+static napi_value JS_spans_open(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  Napi::Env e(env);
+  Napi::Array out = Napi::Array::New(e);
+  if (!a.engine()) return out;
+  uint32_t i = 0;
+  Engine* engine = a.engine();
+  engine->for_each_open([&](uint32_t handle, SpanSlot& slot) {
+    if (slot.ended) return;
+    Napi::Array row = Napi::Array::New(e, 3);
+    row.Set(0u, Napi::Number::New(e, handle));
+    row.Set(1u, Napi::String::New(e, engine->strings().get(slot.name)));
+    row.Set(2u, Napi::BigInt::New(e, slot.start_ns));
+    out.Set(i++, row);
+  });
+  return out;
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* addon = new Addon();
+  env.SetInstanceData<Addon>(addon);
+  napi_add_env_cleanup_hook(env, Cleanup, addon);
+  napi_property_descriptor props[] = {
+#define EXPORT(name) {#name, nullptr, JS_##name, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
+      EXPORT(engine_init),      EXPORT(engine_shutdown), EXPORT(engine_version),  EXPORT(intern),
+      EXPORT(span_start),       EXPORT(span_start_tagged), EXPORT(span_start_linked), EXPORT(span_end),
+      EXPORT(span_attr),        EXPORT(span_service_attr), EXPORT(span_fail),       EXPORT(span_tag),
+      EXPORT(span_tag_bytes),   EXPORT(link_create),     EXPORT(link_release),    EXPORT(records_drain),
+      EXPORT(spans_open),
+#undef EXPORT
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  exports.Set("counter_count", Napi::Number::New(env, kCounterCount));
+  return exports;
+}
+
+}  // namespace oneagent
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return oneagent::Init(env, exports); }
+
+NODE_API_MODULE(effect_oneagent, InitModule)

@@ -1,0 +1,235 @@
+#include "engine.h"
+
+#include <cmath>
+
+namespace oneagent {
+
+Engine::Engine(const EngineOptions& options, double* counters)
+    : options_(options), counters_(counters), spans_(4096), links_(256), ring_(options.ring_capacity) {
+  double ratio = std::isfinite(options.sample_ratio) ? options.sample_ratio : 1.0;
+  ratio = ratio < 0 ? 0 : ratio > 1 ? 1 : ratio;
+  // Compare the low 63 bits of the trace id, as OpenTelemetry's TraceIdRatioBased sampler does.
+  sample_threshold_ = ratio >= 1 ? UINT64_MAX : static_cast<uint64_t>(ratio * 9223372036854775808.0);
+}
+
+Engine::~Engine() {
+  spans_.for_each_live([](uint32_t, SpanSlot& slot) {
+    delete slot.record;
+    slot.record = nullptr;
+  });
+}
+
+int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, SpanKind kind,
+                      uint32_t name, uint32_t flags) {
+  if (remote != nullptr && remote->valid()) {
+    // A remote parent starts this process's part of the trace; the local service call does not carry over.
+    return start_from(*remote, true, 0, 0, trace_state, kind, name, flags);
+  }
+  if (parent != 0) {
+    SpanSlot* p = spans_.find(parent);
+    if (p != nullptr) {
+      return start_from(p->ctx, true, p->service, p->depth + 1, std::string_view(), kind, name, flags);
+    }
+    note(kStaleParent);
+  }
+  return start_from(TraceContext(), false, 0, 0, std::string_view(), kind, name, flags);
+}
+
+int32_t Engine::start_linked(uint32_t link, SpanKind kind, uint32_t name, uint32_t flags) {
+  LinkSlot* l = links_.find(link);
+  if (l == nullptr || !l->live) return kStaleHandle;
+  return start_from(l->ctx, true, l->service, l->depth + 1, std::string_view(), kind, name, flags);
+}
+
+int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
+                           std::string_view trace_state, SpanKind kind, uint32_t name, uint32_t flags) {
+  if ((flags & kRequireParent) && !has_parent) {
+    note(kNoParent);
+    return 0;
+  }
+  uint32_t handle = spans_.allocate();
+  if (handle == 0) return kTableFull;
+  SpanSlot& slot = *spans_.find(handle);
+  slot.ended = false;
+  slot.depth = depth;
+  slot.name = name;
+  slot.start_ns = IdGenerator::clock_ns();
+  slot.ctx.span_id = ids_.span_id();
+  if (has_parent) {
+    slot.ctx.trace_id = parent.trace_id;
+    slot.ctx.flags = parent.flags;
+  } else {
+    slot.ctx.trace_id = ids_.trace_id();
+    slot.ctx.flags = (slot.ctx.trace_id.lo >> 1) < sample_threshold_ || sample_threshold_ == UINT64_MAX ? 1 : 0;
+  }
+  slot.service = (flags & kServiceCall) ? handle : service;
+  counters_[kCounterStarted] += 1;
+  counters_[kCounterOpen] = spans_.live();
+  if (!slot.ctx.sampled()) {
+    slot.record = nullptr;
+    counters_[kCounterUnsampled] += 1;
+    return static_cast<int32_t>(handle);
+  }
+  SpanRecord* r = new SpanRecord();
+  r->trace_id = slot.ctx.trace_id;
+  r->span_id = slot.ctx.span_id;
+  r->parent_span_id = has_parent ? parent.span_id : 0;
+  r->flags = slot.ctx.flags;
+  r->kind = kind;
+  r->name = name;
+  r->start_ns = slot.start_ns;
+  if (!trace_state.empty()) r->trace_state.assign(trace_state.data(), trace_state.size());
+  slot.record = r;
+  return static_cast<int32_t>(handle);
+}
+
+SpanSlot* Engine::open_slot(uint32_t handle, int32_t* status) {
+  SpanSlot* slot = spans_.find(handle);
+  if (slot == nullptr) {
+    *status = kStaleHandle;
+    return nullptr;
+  }
+  if (slot->ended) {
+    *status = kAlreadyEnded;
+    return nullptr;
+  }
+  *status = kOk;
+  return slot;
+}
+
+int32_t Engine::end(uint32_t handle) {
+  int32_t status;
+  SpanSlot* slot = open_slot(handle, &status);
+  if (slot == nullptr) return status;
+  slot->ended = true;
+  SpanRecord* r = slot->record;
+  slot->record = nullptr;
+  spans_.release(handle);
+  counters_[kCounterEnded] += 1;
+  counters_[kCounterOpen] = spans_.live();
+  if (r != nullptr) {
+    r->end_ns = IdGenerator::clock_ns();
+    if (!ring_.push(r)) counters_[kCounterDroppedRing] += 1;
+    counters_[kCounterQueued] = static_cast<double>(ring_.size());
+  }
+  return kOk;
+}
+
+int32_t Engine::add_attr(uint32_t handle, Attr&& attr) {
+  int32_t status;
+  SpanSlot* slot = open_slot(handle, &status);
+  if (slot == nullptr) return status;
+  SpanRecord* r = slot->record;
+  if (r == nullptr) return kOk;  // unsampled: nothing is kept
+  if (r->attrs.size() >= options_.max_attributes) {
+    r->dropped_attrs++;
+    counters_[kCounterDroppedAttrs] += 1;
+    return kOk;
+  }
+  r->attrs.push_back(std::move(attr));
+  return kOk;
+}
+
+int32_t Engine::attr_string(uint32_t handle, uint32_t key, std::string&& value) {
+  Attr a;
+  a.key = key;
+  a.type = AttrType::String;
+  a.i = 0;
+  a.s = std::move(value);
+  return add_attr(handle, std::move(a));
+}
+
+int32_t Engine::attr_int(uint32_t handle, uint32_t key, int64_t value) {
+  Attr a;
+  a.key = key;
+  a.type = AttrType::Int;
+  a.i = value;
+  return add_attr(handle, std::move(a));
+}
+
+int32_t Engine::attr_double(uint32_t handle, uint32_t key, double value) {
+  Attr a;
+  a.key = key;
+  a.type = AttrType::Double;
+  a.d = value;
+  return add_attr(handle, std::move(a));
+}
+
+int32_t Engine::attr_bool(uint32_t handle, uint32_t key, bool value) {
+  Attr a;
+  a.key = key;
+  a.type = AttrType::Bool;
+  a.i = 0;
+  a.b = value;
+  return add_attr(handle, std::move(a));
+}
+
+int32_t Engine::fail(uint32_t handle, std::string&& type, std::string&& message, std::string&& stack) {
+  int32_t status;
+  SpanSlot* slot = open_slot(handle, &status);
+  if (slot == nullptr) return status;
+  SpanRecord* r = slot->record;
+  if (r == nullptr) return kOk;
+  r->status = StatusCode::Error;
+  r->status_message = type.empty() ? message : message.empty() ? type : type + ": " + message;
+  if (r->events.size() >= options_.max_events) {
+    r->dropped_events++;
+    return kOk;
+  }
+  Event e;
+  e.name = strings_.intern("exception");
+  e.time_ns = IdGenerator::clock_ns();
+  auto add = [&](const char* key, std::string&& value) {
+    if (value.empty()) return;
+    Attr a;
+    a.key = strings_.intern(key);
+    a.type = AttrType::String;
+    a.i = 0;
+    a.s = std::move(value);
+    e.attrs.push_back(std::move(a));
+  };
+  add("exception.type", std::move(type));
+  add("exception.message", std::move(message));
+  add("exception.stacktrace", std::move(stack));
+  r->events.push_back(std::move(e));
+  return kOk;
+}
+
+int32_t Engine::service_attr(uint32_t handle, Attr&& attr) {
+  SpanSlot* slot = spans_.find(handle);
+  if (slot == nullptr || slot->service == 0) return kNoServiceCall;
+  SpanSlot* service = spans_.find(slot->service);
+  if (service == nullptr || service->ended) return kNoServiceCall;
+  return add_attr(slot->service, std::move(attr));
+}
+
+int32_t Engine::context(uint32_t handle, TraceContext& out) {
+  SpanSlot* slot = spans_.find(handle);
+  if (slot == nullptr) return kStaleHandle;
+  out = slot->ctx;
+  return slot->ended ? kAlreadyEnded : kOk;
+}
+
+int32_t Engine::link_create(uint32_t handle) {
+  SpanSlot* slot = spans_.find(handle);
+  if (slot == nullptr) return kStaleHandle;
+  TraceContext ctx = slot->ctx;
+  uint32_t service = slot->service;
+  uint32_t depth = slot->depth;
+  uint32_t link = links_.allocate();
+  if (link == 0) return kTableFull;
+  LinkSlot& l = *links_.find(link);
+  l.ctx = ctx;
+  l.service = service;
+  l.depth = depth;
+  return static_cast<int32_t>(link);
+}
+
+int32_t Engine::link_release(uint32_t link) {
+  LinkSlot* l = links_.find(link);
+  if (l == nullptr || !l->live) return kStaleHandle;
+  links_.release(link);
+  return kOk;
+}
+
+}  // namespace oneagent

@@ -1,0 +1,131 @@
+// The tracing engine: open spans in a handle table, parentage passed explicitly on every start,
+// finished spans handed to a bounded ring. Used from the JS thread only, except the ring's consumer side.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "handles.h"
+#include "ids.h"
+#include "intern.h"
+#include "ring.h"
+#include "span.h"
+#include "tags.h"
+
+namespace oneagent {
+
+// Results of engine calls. Mirrored by src/internal/codes.ts.
+enum Status : int32_t {
+  kOk = 0,
+  kStaleHandle = -2,      // the handle never existed or its slot was reused
+  kAlreadyEnded = -3,     // the span was ended before
+  kNoParent = -4,         // a tracer that may only run inside a trace had none (not created)
+  kTableFull = -5,        // too many open spans (not created)
+  kNoServiceCall = -6,    // a custom request attribute with no open service call
+  kBadTag = -7,           // an incoming tag could not be parsed (a new trace was started)
+  kStaleParent = -8,      // the parent handle is no longer resolvable (a new trace was started)
+  kShutDown = -9,         // the engine was shut down
+};
+
+// Options of span_start, mirrored by src/internal/codes.ts.
+enum StartFlags : uint32_t {
+  kRequireParent = 1,  // SQL and message-receive tracers: only inside another trace
+  kServiceCall = 2,    // incoming remote call, custom service, incoming web request, message process
+};
+
+// Indices into the shared Float64Array of counters that JS reads without a call.
+enum Counter : uint32_t {
+  kCounterStarted = 0,
+  kCounterEnded,
+  kCounterOpen,
+  kCounterUnsampled,
+  kCounterDroppedRing,     // finished spans dropped because the ring was full
+  kCounterDroppedAttrs,    // attributes over the per-span limit
+  kCounterQueued,          // finished spans waiting in the ring
+  kCounterLastNote,        // a Status that explains the last call's benign outcome (bad tag, ...)
+  kCounterExported,        // spans accepted by the exporter
+  kCounterDroppedExport,   // spans dropped by the exporter (rejected batches, shutdown deadline)
+  kCounterCount
+};
+
+struct EngineOptions {
+  uint32_t ring_capacity = 65536;
+  double sample_ratio = 1.0;
+  uint32_t max_attributes = 128;
+  uint32_t max_events = 128;
+};
+
+struct SpanSlot {
+  uint32_t generation = 0;
+  bool live = false;
+  bool ended = false;
+  uint32_t service = 0;  // handle of the nearest open-able service call (itself for service spans)
+  uint32_t depth = 0;
+  uint32_t name = 0;
+  int64_t start_ns = 0;
+  TraceContext ctx;
+  SpanRecord* record = nullptr;  // null once ended, or for an unsampled span
+};
+
+struct LinkSlot {
+  uint32_t generation = 0;
+  bool live = false;
+  TraceContext ctx;
+  uint32_t service = 0;
+  uint32_t depth = 0;
+};
+
+class Engine {
+ public:
+  explicit Engine(const EngineOptions& options, double* counters);
+  ~Engine();
+
+  uint32_t intern(std::string_view s) { return strings_.intern(s); }
+  const InternTable& strings() const { return strings_; }
+  SpanRing& ring() { return ring_; }
+
+  // Starts a span. parent: a span handle, or 0. remote: an incoming context that overrides the parent.
+  // Returns a handle (> 0), 0 when no span is created by rule, or a negative Status.
+  int32_t start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, SpanKind kind,
+                uint32_t name, uint32_t flags);
+  // Starts a span that continues the trace captured by an in-process link.
+  int32_t start_linked(uint32_t link, SpanKind kind, uint32_t name, uint32_t flags);
+  int32_t end(uint32_t handle);
+
+  int32_t attr_string(uint32_t handle, uint32_t key, std::string&& value);
+  int32_t attr_int(uint32_t handle, uint32_t key, int64_t value);
+  int32_t attr_double(uint32_t handle, uint32_t key, double value);
+  int32_t attr_bool(uint32_t handle, uint32_t key, bool value);
+  int32_t fail(uint32_t handle, std::string&& type, std::string&& message, std::string&& stack);
+  // A custom request attribute on the service call that `handle` belongs to.
+  int32_t service_attr(uint32_t handle, Attr&& attr);
+  int32_t add_attr(uint32_t handle, Attr&& attr);
+  int32_t context(uint32_t handle, TraceContext& out);
+
+  int32_t link_create(uint32_t handle);
+  int32_t link_release(uint32_t link);
+
+  uint32_t open_spans() const { return spans_.live(); }
+  template <typename F>
+  void for_each_open(F&& f) { spans_.for_each_live([&](uint32_t h, SpanSlot& s) { f(h, s); }); }
+  void note(Status status) { counters_[kCounterLastNote] = status; }
+  double* counters() { return counters_; }
+
+ private:
+  // The open slot for a handle, or null with *status set.
+  SpanSlot* open_slot(uint32_t handle, int32_t* status);
+  int32_t start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
+                     std::string_view trace_state, SpanKind kind, uint32_t name, uint32_t flags);
+
+  EngineOptions options_;
+  double* counters_;
+  IdGenerator ids_;
+  InternTable strings_;
+  HandleTable<SpanSlot> spans_;
+  HandleTable<LinkSlot> links_;
+  SpanRing ring_;
+  uint64_t sample_threshold_;
+};
+
+}  // namespace oneagent

@@ -1,0 +1,56 @@
+// Bounded single-producer / single-consumer queue of finished spans. The JS thread produces;
+// one consumer (the export thread, or the JS thread when draining for tests) takes them.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "span.h"
+
+namespace oneagent {
+
+class SpanRing {
+ public:
+  explicit SpanRing(uint32_t capacity) : capacity_(round_up(capacity)), mask_(capacity_ - 1), slots_(new SpanRecord*[capacity_]) {}
+  ~SpanRing() {
+    SpanRecord* r;
+    while ((r = pop()) != nullptr) delete r;
+  }
+
+  // Takes ownership; false (and the record is deleted) when full.
+  bool push(SpanRecord* record) {
+    uint64_t tail = tail_.load(std::memory_order_relaxed);
+    if (tail - head_.load(std::memory_order_acquire) >= capacity_) {
+      delete record;
+      return false;
+    }
+    slots_[tail & mask_] = record;
+    tail_.store(tail + 1, std::memory_order_release);
+    return true;
+  }
+
+  SpanRecord* pop() {
+    uint64_t head = head_.load(std::memory_order_relaxed);
+    if (head == tail_.load(std::memory_order_acquire)) return nullptr;
+    SpanRecord* r = slots_[head & mask_];
+    head_.store(head + 1, std::memory_order_release);
+    return r;
+  }
+
+  uint64_t size() const { return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire); }
+  uint32_t capacity() const { return capacity_; }
+
+ private:
+  static uint32_t round_up(uint32_t n) {
+    uint32_t c = 16;
+    while (c < n && c < (1u << 30)) c <<= 1;
+    return c;
+  }
+  const uint32_t capacity_;
+  const uint32_t mask_;
+  std::unique_ptr<SpanRecord*[]> slots_;
+  alignas(64) std::atomic<uint64_t> head_{0};
+  alignas(64) std::atomic<uint64_t> tail_{0};
+};
+
+}  // namespace oneagent

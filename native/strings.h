@@ -1,0 +1,42 @@
+// Reading JS strings into UTF-8 with a limit in code points, so a 1 MB string costs no more than its kept prefix.
+#pragma once
+#include <node_api.h>
+
+#include <cstddef>
+#include <string>
+
+namespace oneagent {
+
+// Number of bytes of the first `limit` code points of s[0..length), and whether there were more.
+inline size_t utf8_prefix(const char* s, size_t length, size_t limit, bool* truncated) {
+  size_t count = 0;
+  for (size_t i = 0; i < length; ++i) {
+    // Every byte that is not a continuation byte (10xxxxxx) starts a code point.
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+      if (count == limit) {
+        *truncated = true;
+        return i;
+      }
+      ++count;
+    }
+  }
+  *truncated = false;
+  return length;
+}
+
+// Reads value (a JS string) keeping at most `limit` code points. Non-strings read as "" and return false.
+// Invalid UTF-16 (lone surrogates) arrives as U+FFFD, which Node's conversion substitutes.
+inline bool read_string(napi_env env, napi_value value, size_t limit, std::string& out, bool* truncated) {
+  *truncated = false;
+  size_t capacity = limit * 4 + 4;
+  out.resize(capacity);
+  size_t length = 0;
+  if (napi_get_value_string_utf8(env, value, out.data(), capacity, &length) != napi_ok) {
+    out.clear();
+    return false;
+  }
+  out.resize(utf8_prefix(out.data(), length, limit, truncated));
+  return true;
+}
+
+}  // namespace oneagent
