@@ -112,48 +112,141 @@ static napi_value JS_intern(napi_env env, napi_callback_info info) {
   return int32(env, id == UINT32_MAX ? 0 : static_cast<int32_t>(id));
 }
 
-/** Starts a span: (parent, kind, name id, flags) → handle, 0 when not created by rule, or a negative status. */
-static napi_value JS_span_start(napi_env env, napi_callback_info info) {
-  Args<4> a(env, info);
-  if (!a.engine()) return int32(env, kShutDown);
-  return int32(env, a.engine()->start(a.u32(0), nullptr, std::string_view(), static_cast<SpanKind>(a.u32(1)),
-                                      a.u32(2), a.u32(3)));
+// Reads a string, number, bigint or boolean into attr. False (attr untouched) for any other type.
+static bool read_attr_value(napi_env env, napi_value value, size_t limit, Attr& attr, bool* truncated) {
+  napi_valuetype type;
+  napi_typeof(env, value, &type);
+  attr.i = 0;
+  *truncated = false;
+  switch (type) {
+    case napi_string:
+      read_string(env, value, limit == 0 ? kDefaultLimit : limit, attr.s, truncated);
+      attr.type = AttrType::String;
+      return true;
+    case napi_number: {
+      double d = 0;
+      napi_get_value_double(env, value, &d);
+      // Integral values in the safe range are OTel ints; the rest (fractions, NaN, ±Infinity) are doubles.
+      if (std::trunc(d) == d && std::fabs(d) <= 9007199254740991.0) {
+        attr.type = AttrType::Int;
+        attr.i = static_cast<int64_t>(d);
+      } else {
+        attr.type = AttrType::Double;
+        attr.d = d;
+      }
+      return true;
+    }
+    case napi_bigint: {
+      bool lossless;
+      napi_get_value_bigint_int64(env, value, &attr.i, &lossless);
+      attr.type = AttrType::Int;
+      return true;
+    }
+    case napi_boolean:
+      napi_get_value_bool(env, value, &attr.b);
+      attr.type = AttrType::Bool;
+      return true;
+    default:
+      return false;
+  }
 }
 
-/** Starts a span under an incoming tag: (parent, kind, name, flags, tag string | Uint8Array, tracestate?) → handle. */
+static Attr truncation_marker(Engine& engine, uint32_t key) {
+  Attr marker;
+  marker.key = engine.intern("oneagent.truncated");
+  marker.type = AttrType::String;
+  marker.i = 0;
+  marker.s = engine.strings().get(key);
+  return marker;
+}
+
+/** Creates a span template: (name, kind, flags, [key, value, limit, key, value, limit, ...]) → id or negative status. */
+static napi_value JS_template_create(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  Engine* engine = a.engine();
+  if (!engine) return int32(env, kShutDown);
+  SpanTemplate t;
+  std::string name;
+  bool truncated;
+  read_string(env, a.argv[0], kDefaultLimit, name, &truncated);
+  t.name = engine->intern(name);
+  uint32_t kind = a.u32(1);
+  t.kind = kind >= 1 && kind <= 5 ? static_cast<SpanKind>(kind) : SpanKind::Internal;
+  t.flags = a.u32(2);
+  bool is_array = false;
+  napi_is_array(env, a.argv[3], &is_array);
+  if (is_array) {
+    uint32_t length = 0;
+    napi_get_array_length(env, a.argv[3], &length);
+    for (uint32_t i = 0; i + 2 < length; i += 3) {
+      napi_value key_value, value, limit_value;
+      napi_get_element(env, a.argv[3], i, &key_value);
+      napi_get_element(env, a.argv[3], i + 1, &value);
+      napi_get_element(env, a.argv[3], i + 2, &limit_value);
+      std::string key;
+      read_string(env, key_value, kDefaultLimit, key, &truncated);
+      uint32_t limit = 0;
+      napi_get_value_uint32(env, limit_value, &limit);
+      Attr attr;
+      attr.key = engine->intern(key);
+      if (!read_attr_value(env, value, limit, attr, &truncated)) continue;
+      t.attrs.push_back(std::move(attr));
+      if (truncated) t.attrs.push_back(truncation_marker(*engine, t.attrs.back().key));
+    }
+  }
+  return int32(env, engine->template_create(std::move(t)));
+}
+
+/** Starts a span: (parent, template) → handle, 0 when not created by rule, or a negative status. */
+static napi_value JS_span_start(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  return int32(env, a.engine()->start(a.u32(0), nullptr, std::string_view(), a.u32(1)));
+}
+
+/** Starts a span under an incoming tag: (parent, template, tag string | Uint8Array, tracestate?) → handle. */
 static napi_value JS_span_start_tagged(napi_env env, napi_callback_info info) {
-  Args<6> a(env, info);
+  Args<4> a(env, info);
   Engine* engine = a.engine();
   if (!engine) return int32(env, kShutDown);
   TraceContext remote;
   bool parsed = false;
   bool is_typed = false;
-  napi_is_typedarray(env, a.argv[4], &is_typed);
+  napi_is_typedarray(env, a.argv[2], &is_typed);
   if (is_typed) {
     napi_typedarray_type type;
     size_t length;
     void* data;
-    napi_get_typedarray_info(env, a.argv[4], &type, &length, &data, nullptr, nullptr);
+    napi_get_typedarray_info(env, a.argv[2], &type, &length, &data, nullptr, nullptr);
     parsed = type == napi_uint8_array && parse_binary_tag(static_cast<uint8_t*>(data), length, remote);
   } else {
     std::string tag;
     bool truncated;
-    if (read_string(env, a.argv[4], 128, tag, &truncated)) parsed = parse_traceparent(tag.data(), tag.size(), remote);
+    if (read_string(env, a.argv[2], 128, tag, &truncated)) parsed = parse_traceparent(tag.data(), tag.size(), remote);
   }
   std::string state;
   bool truncated;
-  read_string(env, a.argv[5], 512, state, &truncated);
-  int32_t handle = engine->start(a.u32(0), parsed ? &remote : nullptr, parsed ? state : std::string_view(),
-                                 static_cast<SpanKind>(a.u32(1)), a.u32(2), a.u32(3));
+  read_string(env, a.argv[3], 512, state, &truncated);
+  int32_t handle = engine->start(a.u32(0), parsed ? &remote : nullptr, parsed ? state : std::string_view(), a.u32(1));
   if (!parsed && handle >= 0) engine->note(kBadTag);
   return int32(env, handle);
 }
 
-/** Starts a span that continues an in-process link: (link, kind, name, flags) → handle. */
+/** Starts a span that continues an in-process link: (link, template) → handle. */
 static napi_value JS_span_start_linked(napi_env env, napi_callback_info info) {
-  Args<4> a(env, info);
+  Args<2> a(env, info);
   if (!a.engine()) return int32(env, kShutDown);
-  return int32(env, a.engine()->start_linked(a.u32(0), static_cast<SpanKind>(a.u32(1)), a.u32(2), a.u32(3)));
+  return int32(env, a.engine()->start_linked(a.u32(0), a.u32(1)));
+}
+
+/** Renames a span, for names too varied to intern: (handle, name) → status. */
+static napi_value JS_span_name(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  std::string name;
+  bool truncated;
+  read_string(env, a.argv[1], kDefaultLimit, name, &truncated);
+  return int32(env, a.engine()->set_name(a.u32(0), std::move(name)));
 }
 
 /** Ends a span: (handle) → status. */
@@ -169,52 +262,13 @@ static int32_t add_attribute(Args<4>& a, bool custom) {
   if (!engine) return kShutDown;
   uint32_t handle = a.u32(0);
   uint32_t key = a.u32(1);
-  napi_valuetype type;
-  napi_typeof(a.env, a.argv[2], &type);
   Attr attr;
   attr.key = key;
-  attr.i = 0;
   bool truncated = false;
-  switch (type) {
-    case napi_string: {
-      uint32_t limit = a.u32(3);
-      read_string(a.env, a.argv[2], limit == 0 ? kDefaultLimit : limit, attr.s, &truncated);
-      attr.type = AttrType::String;
-      break;
-    }
-    case napi_number: {
-      double d = a.f64(2);
-      // Integral values in the safe range are OTel ints; the rest (fractions, NaN, ±Infinity) are doubles.
-      if (std::trunc(d) == d && std::fabs(d) <= 9007199254740991.0) {
-        attr.type = AttrType::Int;
-        attr.i = static_cast<int64_t>(d);
-      } else {
-        attr.type = AttrType::Double;
-        attr.d = d;
-      }
-      break;
-    }
-    case napi_bigint: {
-      bool lossless;
-      napi_get_value_bigint_int64(a.env, a.argv[2], &attr.i, &lossless);
-      attr.type = AttrType::Int;
-      break;
-    }
-    case napi_boolean: {
-      napi_get_value_bool(a.env, a.argv[2], &attr.b);
-      attr.type = AttrType::Bool;
-      break;
-    }
-    default:
-      return kOk;  // TS validates; other types are ignored here
-  }
+  if (!read_attr_value(a.env, a.argv[2], a.u32(3), attr, &truncated)) return kOk;  // TS validates types
   int32_t status = custom ? engine->service_attr(handle, std::move(attr)) : engine->add_attr(handle, std::move(attr));
   if (status == kOk && truncated) {
-    Attr marker;
-    marker.key = engine->intern("oneagent.truncated");
-    marker.type = AttrType::String;
-    marker.i = 0;
-    marker.s = engine->strings().get(key);
+    Attr marker = truncation_marker(*engine, key);
     custom ? engine->service_attr(handle, std::move(marker)) : engine->add_attr(handle, std::move(marker));
   }
   return status;
@@ -320,7 +374,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       EXPORT(span_start),       EXPORT(span_start_tagged), EXPORT(span_start_linked), EXPORT(span_end),
       EXPORT(span_attr),        EXPORT(span_service_attr), EXPORT(span_fail),       EXPORT(span_tag),
       EXPORT(span_tag_bytes),   EXPORT(link_create),     EXPORT(link_release),    EXPORT(records_drain),
-      EXPORT(spans_open),
+      EXPORT(spans_open),       EXPORT(template_create), EXPORT(span_name),
 #undef EXPORT
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -19,30 +19,40 @@ Engine::~Engine() {
   });
 }
 
-int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, SpanKind kind,
-                      uint32_t name, uint32_t flags) {
+int32_t Engine::template_create(SpanTemplate&& t) {
+  if (templates_.size() >= kMaxTemplates) return kTableFull;
+  templates_.push_back(std::move(t));
+  return static_cast<int32_t>(templates_.size());
+}
+
+int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, uint32_t template_id) {
+  const SpanTemplate* t = find_template(template_id);
+  if (t == nullptr) return kBadTemplate;
   if (remote != nullptr && remote->valid()) {
     // A remote parent starts this process's part of the trace; the local service call does not carry over.
-    return start_from(*remote, true, 0, 0, trace_state, kind, name, flags);
+    return start_from(*remote, true, 0, 0, trace_state, *t);
   }
   if (parent != 0) {
     SpanSlot* p = spans_.find(parent);
-    if (p != nullptr) {
-      return start_from(p->ctx, true, p->service, p->depth + 1, std::string_view(), kind, name, flags);
-    }
+    if (p != nullptr) return start_from(p->ctx, true, p->service, p->depth + 1, std::string_view(), *t);
     note(kStaleParent);
   }
-  return start_from(TraceContext(), false, 0, 0, std::string_view(), kind, name, flags);
+  return start_from(TraceContext(), false, 0, 0, std::string_view(), *t);
 }
 
-int32_t Engine::start_linked(uint32_t link, SpanKind kind, uint32_t name, uint32_t flags) {
+int32_t Engine::start_linked(uint32_t link, uint32_t template_id) {
+  const SpanTemplate* t = find_template(template_id);
+  if (t == nullptr) return kBadTemplate;
   LinkSlot* l = links_.find(link);
   if (l == nullptr || !l->live) return kStaleHandle;
-  return start_from(l->ctx, true, l->service, l->depth + 1, std::string_view(), kind, name, flags);
+  return start_from(l->ctx, true, l->service, l->depth + 1, std::string_view(), *t);
 }
 
 int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
-                           std::string_view trace_state, SpanKind kind, uint32_t name, uint32_t flags) {
+                           std::string_view trace_state, const SpanTemplate& t) {
+  const uint32_t flags = t.flags;
+  const uint32_t name = t.name;
+  const SpanKind kind = t.kind;
   if ((flags & kRequireParent) && !has_parent) {
     note(kNoParent);
     return 0;
@@ -79,6 +89,7 @@ int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t
   r->name = name;
   r->start_ns = slot.start_ns;
   if (!trace_state.empty()) r->trace_state.assign(trace_state.data(), trace_state.size());
+  if (!t.attrs.empty()) r->attrs = t.attrs;
   slot.record = r;
   return static_cast<int32_t>(handle);
 }
@@ -112,6 +123,14 @@ int32_t Engine::end(uint32_t handle) {
     if (!ring_.push(r)) counters_[kCounterDroppedRing] += 1;
     counters_[kCounterQueued] = static_cast<double>(ring_.size());
   }
+  return kOk;
+}
+
+int32_t Engine::set_name(uint32_t handle, std::string&& name) {
+  int32_t status;
+  SpanSlot* slot = open_slot(handle, &status);
+  if (slot == nullptr) return status;
+  if (slot->record != nullptr) slot->record->name_text = std::move(name);
   return kOk;
 }
 

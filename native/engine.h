@@ -26,6 +26,7 @@ enum Status : int32_t {
   kBadTag = -7,           // an incoming tag could not be parsed (a new trace was started)
   kStaleParent = -8,      // the parent handle is no longer resolvable (a new trace was started)
   kShutDown = -9,         // the engine was shut down
+  kBadTemplate = -11,     // the template id is unknown
 };
 
 // Options of span_start, mirrored by src/internal/codes.ts.
@@ -48,6 +49,17 @@ enum Counter : uint32_t {
   kCounterDroppedExport,   // spans dropped by the exporter (rejected batches, shutdown deadline)
   kCounterCount
 };
+
+// What every span started from it shares: name, kind, start flags and constant attributes. Tracers
+// built once (combinators) start spans with one call that names a template instead of passing strings.
+struct SpanTemplate {
+  uint32_t name = 0;
+  SpanKind kind = SpanKind::Internal;
+  uint32_t flags = 0;
+  std::vector<Attr> attrs;
+};
+
+constexpr uint32_t kMaxTemplates = 65536;
 
 struct EngineOptions {
   uint32_t ring_capacity = 65536;
@@ -85,12 +97,14 @@ class Engine {
   const InternTable& strings() const { return strings_; }
   SpanRing& ring() { return ring_; }
 
+  // Returns a template id (> 0), or kTableFull once kMaxTemplates exist.
+  int32_t template_create(SpanTemplate&& t);
   // Starts a span. parent: a span handle, or 0. remote: an incoming context that overrides the parent.
   // Returns a handle (> 0), 0 when no span is created by rule, or a negative Status.
-  int32_t start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, SpanKind kind,
-                uint32_t name, uint32_t flags);
+  int32_t start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, uint32_t template_id);
   // Starts a span that continues the trace captured by an in-process link.
-  int32_t start_linked(uint32_t link, SpanKind kind, uint32_t name, uint32_t flags);
+  int32_t start_linked(uint32_t link, uint32_t template_id);
+  int32_t set_name(uint32_t handle, std::string&& name);
   int32_t end(uint32_t handle);
 
   int32_t attr_string(uint32_t handle, uint32_t key, std::string&& value);
@@ -116,7 +130,10 @@ class Engine {
   // The open slot for a handle, or null with *status set.
   SpanSlot* open_slot(uint32_t handle, int32_t* status);
   int32_t start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
-                     std::string_view trace_state, SpanKind kind, uint32_t name, uint32_t flags);
+                     std::string_view trace_state, const SpanTemplate& t);
+  const SpanTemplate* find_template(uint32_t id) const {
+    return id == 0 || id > templates_.size() ? nullptr : &templates_[id - 1];
+  }
 
   EngineOptions options_;
   double* counters_;
@@ -125,6 +142,7 @@ class Engine {
   HandleTable<SpanSlot> spans_;
   HandleTable<LinkSlot> links_;
   SpanRing ring_;
+  std::vector<SpanTemplate> templates_;
   uint64_t sample_threshold_;
 };
 

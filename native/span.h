@@ -45,7 +45,8 @@ struct SpanRecord {
   uint8_t flags = 0;
   SpanKind kind = SpanKind::Internal;
   StatusCode status = StatusCode::Unset;
-  uint32_t name = 0;  // interned
+  uint32_t name = 0;      // interned
+  std::string name_text;  // set instead of `name` for names too varied to intern
   int64_t start_ns = 0;
   int64_t end_ns = 0;
   std::string trace_state;
