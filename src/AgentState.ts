@@ -1,0 +1,52 @@
+/**
+ * The state of the tracing engine, with the numbers of the OneAgent SDK's `AgentState`.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The engine traces and exports.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const ACTIVE = 0
+/**
+ * The engine traces but the exporter is backing off after failures; spans are buffered.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const TEMPORARILY_INACTIVE = 1
+/**
+ * The engine was shut down, or this is the primary process in forkable mode: calls are no-ops.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const PERMANENTLY_INACTIVE = 2
+/**
+ * The SDK layer has not been acquired (or was released).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const NOT_INITIALIZED = 3
+/**
+ * The native engine could not be loaded: every tracer is a no-op. `InitResult.error` says why.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const ERROR = -1
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type AgentState =
+  | typeof ACTIVE
+  | typeof TEMPORARILY_INACTIVE
+  | typeof PERMANENTLY_INACTIVE
+  | typeof NOT_INITIALIZED
+  | typeof ERROR

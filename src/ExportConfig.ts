@@ -1,0 +1,559 @@
+/**
+ * Where finished spans go, and how they are described.
+ *
+ * `resolve` turns the user's {@link ExportOptions} and the standard `OTEL_*` / `DT_*` environment variables into
+ * one {@link ResolvedExport}: an OTLP/HTTP target (Dynatrace, a local OneAgent, an OpenTelemetry Collector, Jaeger,
+ * Tempo) or the embedded default, an OTLP/JSON lines file, plus the resource that describes this process.
+ *
+ * The environment is read through Effect `Config`, so a `ConfigProvider` swapped in with `ConfigProvider.layer`
+ * replaces `process.env` (tests, `.env` files, secrets managers).
+ *
+ * Tokens and header values are `Redacted` from the moment they are read until the transport builds a request, so
+ * logging, `JSON.stringify` or `String` of a resolved configuration never shows them, and no error message quotes
+ * them.
+ *
+ * @stability unstable
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Os from "node:os"
+import * as Path from "node:path"
+
+/**
+ * A resource attribute value, as OTLP carries it.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type AttributeValue = string | number | boolean
+
+/**
+ * What a user can set in code. Every field is optional; anything left out comes from the environment, then from
+ * the defaults.
+ *
+ * **Details**
+ *
+ * Explicit options win over the environment. Among the target settings, the first one present wins, in this order:
+ * `dynatrace`, `tracesEndpoint`, `endpoint`, `file`. When no option names a target, the environment is read in the
+ * same order (`DT_URL` + `DT_API_TOKEN`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_ENDPOINT`,
+ * `ONEAGENT_TRACES_FILE`), and the fallback is the file `.traces/traces.jsonl` under the working directory.
+ *
+ * **Example** (Sending to a local OpenTelemetry Collector)
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import * as ExportConfig from "effect-oneagent/ExportConfig"
+ *
+ * const resolved = ExportConfig.resolve({ endpoint: "http://localhost:4318", serviceName: "checkout" })
+ * // resolved target url => "http://localhost:4318/v1/traces"
+ * ```
+ *
+ * @category options
+ * @since 0.1.0
+ */
+export interface ExportOptions {
+  /** Base URL of an OTLP/HTTP receiver; `/v1/traces` is appended, as `OTEL_EXPORTER_OTLP_ENDPOINT` is. */
+  readonly endpoint?: string
+  /** Full URL of the traces receiver, used as is, like `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`. */
+  readonly tracesEndpoint?: string
+  /** Extra request headers. They are merged over `OTEL_EXPORTER_OTLP_HEADERS`; plain strings are redacted too. */
+  readonly headers?: Record<string, string | Redacted.Redacted<string>>
+  /** Request body compression, default `"none"` (or `OTEL_EXPORTER_OTLP_COMPRESSION`). */
+  readonly compression?: "gzip" | "none"
+  /** Time limit of one HTTP request, default 10 seconds (or `OTEL_EXPORTER_OTLP_TIMEOUT`). */
+  readonly timeout?: Duration.Input
+  /** A Dynatrace environment (`https://<id>.live.dynatrace.com`) and an API token with `openTelemetryTrace.ingest`. */
+  readonly dynatrace?: { readonly url: string; readonly apiToken: Redacted.Redacted<string> }
+  /** Path of the OTLP/JSON lines file (relative paths are resolved against the working directory). */
+  readonly file?: string
+  /** `service.name`, default `OTEL_SERVICE_NAME`, then `unknown_service:node`. */
+  readonly serviceName?: string
+  /** `service.version`. */
+  readonly serviceVersion?: string
+  /** Extra resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. */
+  readonly resourceAttributes?: Record<string, AttributeValue>
+  /** How many encoded batches may wait for the network before new ones are dropped (and counted). Default 128. */
+  readonly maxQueueBatches?: number
+  /** How long shutdown waits for pending batches, default 5 seconds. */
+  readonly shutdownTimeout?: Duration.Input
+  /** Print a tree of each finished trace to the console (or `ONEAGENT_CONSOLE=1`). */
+  readonly console?: boolean
+}
+
+/**
+ * An OTLP/HTTP (protobuf) receiver.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface OtlpHttpTarget {
+  readonly _tag: "OtlpHttp"
+  readonly url: string
+  /** Header names in the case they were given; values stay redacted until a request is built. */
+  readonly headers: ReadonlyArray<readonly [name: string, value: Redacted.Redacted<string>]>
+  readonly compression: "gzip" | "none"
+  readonly timeoutMillis: number
+}
+
+/**
+ * The embedded default: one OTLP/JSON `ExportTraceServiceRequest` per line, the format the Collector's
+ * `otlpjsonfile` receiver and Jaeger's UI load.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface FileTarget {
+  readonly _tag: "File"
+  /** Absolute path. */
+  readonly path: string
+}
+
+/**
+ * Where batches go.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export type ExportTarget = OtlpHttpTarget | FileTarget
+
+/**
+ * The result of {@link resolve}: everything the export pipeline needs, with no further look-ups.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ResolvedExport {
+  readonly target: ExportTarget
+  /** `service.name` first, then `service.version` when known, then the other attributes. */
+  readonly resource: ReadonlyArray<readonly [key: string, value: AttributeValue]>
+  readonly shutdownTimeoutMillis: number
+  readonly maxQueueBatches: number
+  readonly console: boolean
+}
+
+/**
+ * A setting could not be used. `setting` names the option or environment variable; the message never contains a
+ * token or a header value.
+ *
+ * @category errors
+ * @since 0.1.0
+ */
+export class ExportConfigError extends Data.TaggedError("ExportConfigError")<{
+  readonly setting: string
+  readonly description: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `${this.setting}: ${this.description}`
+  }
+}
+
+/**
+ * The default file, relative to the working directory, used when no target is configured.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const defaultFile: string = Path.join(".traces", "traces.jsonl")
+
+/**
+ * The `telemetry.sdk.name` resource attribute.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const sdkName = "effect-oneagent"
+
+/**
+ * The `telemetry.sdk.version` resource attribute; kept in step with package.json.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const sdkVersion = "0.1.0"
+
+/**
+ * Resolves the export configuration from options, then the environment (through the current `ConfigProvider`),
+ * then the defaults.
+ *
+ * **Details**
+ *
+ * - `DT_URL` (or `DT_ENVIRONMENT_URL`) with `DT_API_TOKEN` targets `<url>/api/v2/otlp/v1/traces` with
+ *   `Authorization: Api-Token <token>`. One without the other is an error.
+ * - `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_RESOURCE_ATTRIBUTES`: `key=value,key2=value2`, percent-decoded.
+ *   The `OTEL_EXPORTER_OTLP_TRACES_*` variants of headers, timeout and compression win over the generic ones.
+ * - `OTEL_EXPORTER_OTLP_TIMEOUT` is in milliseconds.
+ * - `ONEAGENT_CONSOLE`: `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`.
+ *
+ * **Gotchas**
+ *
+ * Malformed values fail with {@link ExportConfigError} rather than being skipped, so a typo in a URL or a header
+ * does not silently send traces elsewhere.
+ *
+ * **Example** (Dynatrace from the environment)
+ *
+ * ```ts
+ * import { ConfigProvider, Effect } from "effect"
+ * import * as ExportConfig from "effect-oneagent/ExportConfig"
+ *
+ * const program = ExportConfig.resolve().pipe(
+ *   Effect.provideService(
+ *     ConfigProvider.ConfigProvider,
+ *     ConfigProvider.fromEnv({ env: { DT_URL: "https://abc.live.dynatrace.com", DT_API_TOKEN: "dt0c01.x" } })
+ *   )
+ * )
+ * // target url => "https://abc.live.dynatrace.com/api/v2/otlp/v1/traces"
+ * ```
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const resolve = (options: ExportOptions = {}): Effect.Effect<ResolvedExport, ExportConfigError> =>
+  Effect.gen(function*() {
+    const env = yield* readEnv
+    const target = yield* resolveTarget(options, env)
+    const resource = yield* resolveResource(options, env)
+    const shutdownTimeoutMillis = options.shutdownTimeout === undefined
+      ? defaultShutdownTimeoutMillis
+      : yield* durationMillis("shutdownTimeout", options.shutdownTimeout, true)
+    const maxQueueBatches = options.maxQueueBatches ?? defaultMaxQueueBatches
+    if (!Number.isSafeInteger(maxQueueBatches) || maxQueueBatches < 1) {
+      return yield* invalid("maxQueueBatches", "must be a positive integer")
+    }
+    const consoleTree = options.console ?? (env.console === undefined ? false : yield* parseFlag(env.console))
+    return { target, resource, shutdownTimeoutMillis, maxQueueBatches, console: consoleTree }
+  })
+
+// internal
+
+const defaultTimeoutMillis = 10_000
+const defaultShutdownTimeoutMillis = 5_000
+const defaultMaxQueueBatches = 128
+
+const invalid = (setting: string, description: string) => Effect.fail(new ExportConfigError({ setting, description }))
+
+interface Env {
+  readonly serviceName: string | undefined
+  readonly resourceAttributes: string | undefined
+  readonly endpoint: string | undefined
+  readonly tracesEndpoint: string | undefined
+  readonly headers: readonly [setting: string, value: Redacted.Redacted<string>] | undefined
+  readonly timeout: readonly [setting: string, value: string] | undefined
+  readonly compression: readonly [setting: string, value: string] | undefined
+  readonly dtUrl: readonly [setting: string, value: string] | undefined
+  readonly dtToken: Redacted.Redacted<string> | undefined
+  readonly file: string | undefined
+  readonly console: string | undefined
+}
+
+const optionalString = (name: string) => Config.option(Config.String(name)).pipe(Config.map(Option.getOrUndefined))
+const optionalRedacted = (name: string) =>
+  Config.option(Config.Redacted(name)).pipe(Config.map(Option.getOrUndefined))
+
+// The signal-specific variable wins over the generic one; the winner's name is kept for error messages.
+const firstOf = <A>(
+  read: (name: string) => Config.Config<A | undefined>,
+  ...names: ReadonlyArray<string>
+): Config.Config<readonly [string, A] | undefined> =>
+  Config.all(names.map(read)).pipe(Config.map((values) => {
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]
+      if (value !== undefined) return [names[i], value] as const
+    }
+    return undefined
+  }))
+
+const envConfig: Config.Config<Env> = Config.all({
+  serviceName: optionalString("OTEL_SERVICE_NAME"),
+  resourceAttributes: optionalString("OTEL_RESOURCE_ATTRIBUTES"),
+  endpoint: optionalString("OTEL_EXPORTER_OTLP_ENDPOINT"),
+  tracesEndpoint: optionalString("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+  headers: firstOf(optionalRedacted, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS"),
+  timeout: firstOf(optionalString, "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT"),
+  compression: firstOf(optionalString, "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "OTEL_EXPORTER_OTLP_COMPRESSION"),
+  dtUrl: firstOf(optionalString, "DT_URL", "DT_ENVIRONMENT_URL"),
+  dtToken: optionalRedacted("DT_API_TOKEN"),
+  file: optionalString("ONEAGENT_TRACES_FILE"),
+  console: optionalString("ONEAGENT_CONSOLE")
+})
+
+// A ConfigError here can only come from the provider itself (values are read as plain strings), and its text names
+// a path, not a value.
+const readEnv: Effect.Effect<Env, ExportConfigError> = Effect.mapError(
+  envConfig,
+  (cause) => new ExportConfigError({ setting: "environment", description: cause.message, cause })
+)
+
+const resolveTarget = (options: ExportOptions, env: Env): Effect.Effect<ExportTarget, ExportConfigError> =>
+  Effect.gen(function*() {
+    if (options.dynatrace !== undefined) {
+      return yield* otlpTarget(options, env, yield* dynatraceUrl("dynatrace.url", options.dynatrace.url), [
+        "Authorization",
+        apiTokenHeader(options.dynatrace.apiToken)
+      ])
+    }
+    if (options.tracesEndpoint !== undefined) {
+      return yield* otlpTarget(options, env, yield* httpUrl("tracesEndpoint", options.tracesEndpoint))
+    }
+    if (options.endpoint !== undefined) {
+      return yield* otlpTarget(options, env, yield* signalUrl("endpoint", options.endpoint))
+    }
+    if (options.file !== undefined) {
+      return yield* fileTarget("file", options.file)
+    }
+    if (env.dtUrl !== undefined || env.dtToken !== undefined) {
+      if (env.dtUrl === undefined) {
+        return yield* invalid("DT_API_TOKEN", "is set but DT_URL (or DT_ENVIRONMENT_URL) is missing")
+      }
+      if (env.dtToken === undefined) {
+        return yield* invalid(env.dtUrl[0], "is set but DT_API_TOKEN is missing")
+      }
+      return yield* otlpTarget(options, env, yield* dynatraceUrl(env.dtUrl[0], env.dtUrl[1]), [
+        "Authorization",
+        apiTokenHeader(env.dtToken)
+      ])
+    }
+    if (env.tracesEndpoint !== undefined) {
+      return yield* otlpTarget(
+        options,
+        env,
+        yield* httpUrl("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", env.tracesEndpoint)
+      )
+    }
+    if (env.endpoint !== undefined) {
+      return yield* otlpTarget(options, env, yield* signalUrl("OTEL_EXPORTER_OTLP_ENDPOINT", env.endpoint))
+    }
+    return yield* fileTarget(env.file === undefined ? "default file" : "ONEAGENT_TRACES_FILE", env.file ?? defaultFile)
+  })
+
+const apiTokenHeader = (token: Redacted.Redacted<string>): Redacted.Redacted<string> =>
+  Redacted.make(`Api-Token ${Redacted.value(token)}`, { label: "Authorization" })
+
+const fileTarget = (setting: string, path: string): Effect.Effect<FileTarget, ExportConfigError> =>
+  path.trim() === "" || path.includes("\0")
+    ? invalid(setting, "is not a usable file path")
+    // Resolved now so a later process.chdir does not move the file.
+    : Effect.succeed({ _tag: "File", path: Path.resolve(path) })
+
+const otlpTarget = (
+  options: ExportOptions,
+  env: Env,
+  url: string,
+  authorization?: readonly [string, Redacted.Redacted<string>]
+): Effect.Effect<OtlpHttpTarget, ExportConfigError> =>
+  Effect.gen(function*() {
+    // Header names are case-insensitive: later sources replace earlier ones by lower-cased name.
+    const headers = new Map<string, readonly [string, Redacted.Redacted<string>]>()
+    if (env.headers !== undefined) {
+      for (const entry of yield* parseHeaderList(env.headers[0], Redacted.value(env.headers[1]))) {
+        headers.set(entry[0].toLowerCase(), entry)
+      }
+    }
+    if (options.headers !== undefined) {
+      let i = 0
+      for (const [name, value] of Object.entries(options.headers)) {
+        const plain = typeof value === "string" ? value : Redacted.value(value)
+        const entry = yield* header("headers", `header ${++i}`, name, plain)
+        headers.set(name.toLowerCase(), entry)
+      }
+    }
+    if (authorization !== undefined) headers.set("authorization", authorization)
+
+    const compression = options.compression ?? (env.compression === undefined ? "none" : env.compression[1].trim())
+    if (compression !== "gzip" && compression !== "none") {
+      return yield* invalid(
+        options.compression === undefined && env.compression !== undefined ? env.compression[0] : "compression",
+        `must be "gzip" or "none", got "${compression}"`
+      )
+    }
+
+    let timeoutMillis = defaultTimeoutMillis
+    if (options.timeout !== undefined) {
+      timeoutMillis = yield* durationMillis("timeout", options.timeout, false)
+    } else if (env.timeout !== undefined) {
+      const [setting, raw] = env.timeout
+      if (!/^\s*\d+\s*$/.test(raw) || Number(raw) <= 0) {
+        return yield* invalid(setting, `must be a positive number of milliseconds, got "${raw}"`)
+      }
+      timeoutMillis = Number(raw)
+    }
+
+    return { _tag: "OtlpHttp", url, headers: Array.from(headers.values()), compression, timeoutMillis }
+  })
+
+const durationMillis = (
+  setting: string,
+  input: Duration.Input,
+  allowZero: boolean
+): Effect.Effect<number, ExportConfigError> => {
+  const duration = Duration.fromInput(input)
+  if (Option.isNone(duration)) return invalid(setting, "is not a valid duration")
+  const millis = Duration.toMillis(duration.value)
+  return Number.isFinite(millis) && (allowZero ? millis >= 0 : millis > 0)
+    ? Effect.succeed(millis)
+    : invalid(setting, allowZero ? "must be a finite, non-negative duration" : "must be a finite, positive duration")
+}
+
+const parseFlag = (raw: string): Effect.Effect<boolean, ExportConfigError> => {
+  switch (raw.trim().toLowerCase()) {
+    case "1":
+    case "true":
+    case "yes":
+    case "on":
+      return Effect.succeed(true)
+    case "0":
+    case "false":
+    case "no":
+    case "off":
+      return Effect.succeed(false)
+    default:
+      return invalid("ONEAGENT_CONSOLE", `must be 1, true, 0 or false, got "${raw}"`)
+  }
+}
+
+// fetch refuses URLs with credentials, and a URL that does not parse may be a pasted secret: neither is echoed.
+const parseHttpUrl = (setting: string, raw: string): Effect.Effect<URL, ExportConfigError> => {
+  let url: URL
+  try {
+    url = new URL(raw.trim())
+  } catch {
+    // The TypeError carries the input, so it is not kept as the cause.
+    return invalid(setting, "is not a valid absolute URL")
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return invalid(setting, `must be an http or https URL, got the scheme "${url.protocol}"`)
+  }
+  if (url.username !== "" || url.password !== "") {
+    return invalid(setting, "must not contain credentials; pass them as headers")
+  }
+  return Effect.succeed(url)
+}
+
+const httpUrl = (setting: string, raw: string): Effect.Effect<string, ExportConfigError> =>
+  Effect.map(parseHttpUrl(setting, raw), (url) => url.href)
+
+// OTel spec: the generic endpoint is a base, and the signal path is appended with exactly one slash.
+const signalUrl = (setting: string, raw: string): Effect.Effect<string, ExportConfigError> =>
+  Effect.map(parseHttpUrl(setting, raw), (url) => {
+    url.pathname = `${url.pathname.replace(/\/+$/, "")}/v1/traces`
+    return url.href
+  })
+
+const dynatraceUrl = (setting: string, raw: string): Effect.Effect<string, ExportConfigError> =>
+  Effect.map(parseHttpUrl(setting, raw), (url) => {
+    const base = url.pathname.replace(/\/+$/, "")
+    // Users often paste the OTLP base from the Dynatrace docs; do not double it.
+    url.pathname = base.endsWith("/api/v2/otlp") ? `${base}/v1/traces` : `${base}/api/v2/otlp/v1/traces`
+    return url.href
+  })
+
+// RFC 9110 token characters; a value must not smuggle a line break into the request.
+const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+const headerValue = /^[^\r\n\0]*$/
+
+const header = (
+  setting: string,
+  position: string,
+  name: string,
+  value: string
+): Effect.Effect<readonly [string, Redacted.Redacted<string>], ExportConfigError> => {
+  if (!headerName.test(name)) {
+    // Not quoted: "Authorization: Api-Token x=y" would put the token in the name.
+    return invalid(setting, `${position} has an invalid header name`)
+  }
+  if (!headerValue.test(value)) {
+    return invalid(setting, `the value of header "${name}" contains a line break or NUL`)
+  }
+  return Effect.succeed([name, Redacted.make(value.trim(), { label: name })] as const)
+}
+
+// W3C baggage-like lists: `k=v,k2=v2`, whitespace around entries ignored, both sides percent-decoded.
+// Error messages name the entry's position and key, never its value.
+const parseList = (
+  setting: string,
+  raw: string
+): Effect.Effect<Array<readonly [string, string]>, ExportConfigError> => {
+  const entries: Array<readonly [string, string]> = []
+  const parts = raw.split(",")
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i].trim()
+    if (part === "") continue
+    const eq = part.indexOf("=")
+    if (eq <= 0) {
+      return invalid(setting, `entry ${i + 1} is not of the form key=value`)
+    }
+    let key: string
+    let value: string
+    try {
+      key = decodeURIComponent(part.slice(0, eq).trim())
+    } catch {
+      return invalid(setting, `entry ${i + 1} has a malformed percent-encoded key`)
+    }
+    try {
+      value = decodeURIComponent(part.slice(eq + 1).trim())
+    } catch {
+      // The cause would quote the value, so it is left out.
+      return invalid(setting, `the value of "${key}" is not valid percent-encoding`)
+    }
+    if (key === "") {
+      return invalid(setting, `entry ${i + 1} has an empty key`)
+    }
+    entries.push([key, value])
+  }
+  return Effect.succeed(entries)
+}
+
+const parseHeaderList = (setting: string, raw: string) =>
+  Effect.flatMap(parseList(setting, raw), (entries) =>
+    Effect.forEach(entries, ([k, v], i) => header(setting, `entry ${i + 1}`, k, v)))
+
+const resolveResource = (
+  options: ExportOptions,
+  env: Env
+): Effect.Effect<ReadonlyArray<readonly [string, AttributeValue]>, ExportConfigError> =>
+  Effect.gen(function*() {
+    const attributes = new Map<string, AttributeValue>([
+      ["host.name", Os.hostname()],
+      ["process.pid", process.pid]
+    ])
+    if (env.resourceAttributes !== undefined) {
+      for (const [key, value] of yield* parseList("OTEL_RESOURCE_ATTRIBUTES", env.resourceAttributes)) {
+        attributes.set(key, value)
+      }
+    }
+    // OTEL_SERVICE_NAME is more specific than service.name inside OTEL_RESOURCE_ATTRIBUTES.
+    if (env.serviceName !== undefined) attributes.set("service.name", env.serviceName)
+    if (options.resourceAttributes !== undefined) {
+      for (const [key, value] of Object.entries(options.resourceAttributes)) {
+        if (key === "") return yield* invalid("resourceAttributes", "keys must not be empty")
+        const type = typeof value
+        if (type !== "string" && type !== "boolean" && !(type === "number" && Number.isFinite(value))) {
+          return yield* invalid("resourceAttributes", `"${key}" must be a string, a finite number or a boolean`)
+        }
+        attributes.set(key, value)
+      }
+    }
+    if (options.serviceName !== undefined) attributes.set("service.name", options.serviceName)
+    if (options.serviceVersion !== undefined) attributes.set("service.version", options.serviceVersion)
+    // The SDK describes itself; these are not user-overridable, or backends would misattribute the data.
+    attributes.set("telemetry.sdk.name", sdkName)
+    attributes.set("telemetry.sdk.language", "nodejs")
+    attributes.set("telemetry.sdk.version", sdkVersion)
+
+    const serviceName = attributes.get("service.name") ?? "unknown_service:node"
+    if (typeof serviceName !== "string" || serviceName.trim() === "") {
+      return yield* invalid("serviceName", "must be a non-empty string")
+    }
+    const resource: Array<readonly [string, AttributeValue]> = [["service.name", serviceName]]
+    const version = attributes.get("service.version")
+    if (version !== undefined) resource.push(["service.version", version])
+    for (const [key, value] of attributes) {
+      if (key !== "service.name" && key !== "service.version") resource.push([key, value])
+    }
+    return resource
+  })

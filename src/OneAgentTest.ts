@@ -1,0 +1,116 @@
+/**
+ * A strict test layer: the real engine with the same tracer rules as production, finished spans kept in
+ * memory as plain data, and every API misuse turned into a test failure (like the Python SDK's strict
+ * test mock).
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Lifecycle from "./internal/lifecycle.ts"
+import { RuntimeKey } from "./internal/service.ts"
+import type { MemorySink } from "./internal/sinks.ts"
+import { OneAgentSdk, type Options } from "./OneAgentSdk.ts"
+import * as SpanData from "./SpanData.ts"
+
+/**
+ * A span assertion that did not hold.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SpanAssertionError extends Data.TaggedError("SpanAssertionError")<{
+  readonly message: string
+}> {}
+
+/**
+ * @since 0.1.0
+ * @category services
+ */
+export interface Service {
+  /** Every span finished so far, in the order they ended. */
+  readonly spans: Effect.Effect<ReadonlyArray<SpanData.SpanData>>
+  /** The one finished span with this name; fails when there is none or more than one. */
+  readonly span: (name: string) => Effect.Effect<SpanData.SpanData, SpanAssertionError>
+  /** The finished children of a span, in start order. */
+  readonly children: (span: SpanData.SpanData) => Effect.Effect<ReadonlyArray<SpanData.SpanData>>
+  /** The finished parent of a span; fails for a root or when the parent has not finished. */
+  readonly parent: (span: SpanData.SpanData) => Effect.Effect<SpanData.SpanData, SpanAssertionError>
+  /** All finished spans rendered as trees, as the console sink prints them. */
+  readonly tree: Effect.Effect<string>
+  /** Forgets the spans recorded so far. */
+  readonly clear: Effect.Effect<void>
+  /** Spans started and not ended yet, by name: a leak check for the end of a test. */
+  readonly openSpans: Effect.Effect<ReadonlyArray<string>>
+}
+
+/**
+ * @since 0.1.0
+ * @category services
+ */
+export class OneAgentTest extends Context.Service<OneAgentTest, Service>()("effect-oneagent/OneAgentTest") {}
+
+const makeService = (sink: () => MemorySink | undefined, openSpans: () => ReadonlyArray<string>): Service => {
+  const all = () => {
+    const s = sink()
+    if (s === undefined) return []
+    s.collect()
+    return s.spans
+  }
+  const spans = Effect.sync(() => all().slice())
+  return {
+    spans,
+    span: (name) =>
+      Effect.suspend(() => {
+        const found = all().filter((s) => s.name === name)
+        if (found.length === 1) return Effect.succeed(found[0]!)
+        const names = [...new Set(all().map((s) => s.name))].join(", ")
+        return Effect.fail(
+          new SpanAssertionError({
+            message: found.length === 0
+              ? `no finished span named "${name}" (finished: ${names || "none"})`
+              : `${found.length} finished spans are named "${name}"; expected one`
+          })
+        )
+      }),
+    children: (span) => Effect.sync(() => SpanData.childrenOf(all(), span)),
+    parent: (span) =>
+      Effect.suspend(() => {
+        const parent = all().find((s) => s.traceId === span.traceId && s.spanId === span.parentSpanId)
+        return parent !== undefined
+          ? Effect.succeed(parent)
+          : Effect.fail(new SpanAssertionError({ message: `span "${span.name}" has no finished parent` }))
+      }),
+    tree: Effect.sync(() => SpanData.renderTree(all())),
+    clear: Effect.sync(() => {
+      const s = sink()
+      if (s === undefined) return
+      s.collect()
+      s.spans.length = 0
+    }),
+    openSpans: Effect.sync(openSpans)
+  }
+}
+
+/**
+ * Provides {@link OneAgentSdk} on the real engine in strict mode, and {@link OneAgentTest} to read what
+ * was traced. Misuse (ending twice, reading a tag after end, an attribute with no service call, a
+ * database tracer with no parent, both tags given, ...) dies with a `OneAgentMisuseError` defect.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<OneAgentSdk | OneAgentTest> =>
+  Layer.effectContext(Effect.gen(function*() {
+    let sink: MemorySink | undefined
+    const sdk = yield* Lifecycle.acquire(options, true, { _tag: "Memory", onSink: (s) => void (sink = s) })
+    const runtime = sdk[RuntimeKey]
+    const openSpans = () => {
+      const engine = runtime.engine
+      if (engine === undefined || engine.closed) return []
+      return engine.addon.spans_open().map(([, name]) => name)
+    }
+    return Context.make(OneAgentSdk, sdk).pipe(Context.add(OneAgentTest, makeService(() => sink, openSpans)))
+  }))

@@ -1,0 +1,50 @@
+/**
+ * effect-oneagent: request-level tracing for Effect with the concepts of the Dynatrace OneAgent SDK.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @since 0.1.0
+ */
+export * as AgentState from "./AgentState.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Channel from "./Channel.ts"
+
+/**
+ * @since 0.1.0
+ */
+export { ChannelType } from "./Channel.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as InitResult from "./InitResult.ts"
+
+/**
+ * @since 0.1.0
+ */
+export { OneAgentSdk } from "./OneAgentSdk.ts"
+
+/**
+ * @since 0.1.0
+ */
+export type { Options as OneAgentSdkOptions, Service as OneAgentSdkService } from "./OneAgentSdk.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as OneAgentTest from "./OneAgentTest.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as SpanData from "./SpanData.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Tracers from "./Tracers.ts"

@@ -1,0 +1,117 @@
+/**
+ * The one place that loads the native engine. Everything else talks to it through {@link Addon}.
+ *
+ * @internal
+ */
+import { createRequire } from "node:module"
+import { fileURLToPath } from "node:url"
+
+/** @internal A finished span as `records_drain` returns it. */
+export interface RawRecord {
+  readonly traceId: string
+  readonly spanId: string
+  readonly parentSpanId: string
+  readonly traceFlags: number
+  readonly traceState: string
+  readonly name: string
+  readonly kind: number
+  readonly startTimeNs: bigint
+  readonly endTimeNs: bigint
+  readonly statusCode: number
+  readonly statusMessage: string
+  readonly attributes: Readonly<Record<string, AttributeValue | ReadonlyArray<AttributeValue>>>
+  readonly events: ReadonlyArray<{
+    readonly name: string
+    readonly timeNs: bigint
+    readonly attributes: Readonly<Record<string, AttributeValue | ReadonlyArray<AttributeValue>>>
+  }>
+  readonly links: ReadonlyArray<{
+    readonly traceId: string
+    readonly spanId: string
+    readonly attributes: Readonly<Record<string, AttributeValue | ReadonlyArray<AttributeValue>>>
+  }>
+  readonly droppedAttributesCount: number
+}
+
+/** @internal */
+export type AttributeValue = string | number | boolean
+
+/** @internal The functions `native/addon.cc` exports. Handles and ids are small integers. */
+export interface Addon {
+  readonly counter_count: number
+  engine_init(counters: Float64Array, ringCapacity: number, sampleRatio: number, maxAttributes: number): number
+  engine_shutdown(): number
+  engine_version(): [version: string, abi: number]
+  intern(value: string): number
+  template_create(name: string, kind: number, flags: number, attributes: ReadonlyArray<unknown>): number
+  span_start(parent: number, template: number): number
+  span_start_tagged(parent: number, template: number, tag: string | Uint8Array, traceState: string): number
+  span_start_linked(link: number, template: number): number
+  span_name(handle: number, name: string): number
+  span_end(handle: number): number
+  span_attr(handle: number, key: number, value: AttributeValue | bigint, limit?: number): number
+  span_service_attr(handle: number, key: number, value: AttributeValue | bigint, limit?: number): number
+  span_fail(handle: number, type: string, message: string, stack: string): number
+  span_tag(handle: number): string | number
+  span_tag_bytes(handle: number): Uint8Array | number
+  link_create(handle: number): number
+  link_release(link: number): number
+  records_drain(max: number): Array<RawRecord>
+  spans_open(): Array<[handle: number, name: string, startNs: bigint]>
+}
+
+/** @internal The ABI the TypeScript side was written against; `engine_version()[1]` must match. */
+export const ABI_VERSION = 1
+
+/** @internal */
+export type LoadResult =
+  | { readonly _tag: "Loaded"; readonly addon: Addon; readonly version: string }
+  | { readonly _tag: "Failed"; readonly found: boolean; readonly message: string }
+
+const packageRoot = fileURLToPath(new URL("../..", import.meta.url))
+const require = createRequire(import.meta.url)
+const cache = new Map<string, LoadResult>()
+
+/**
+ * Loads the addon from `prebuilds/` (or a local build) once per path, never throwing.
+ *
+ * @internal
+ */
+export const load = (path?: string): LoadResult => {
+  const key = path ?? packageRoot
+  let result = cache.get(key)
+  if (result === undefined) {
+    result = loadUncached(path)
+    cache.set(key, result)
+  }
+  return result
+}
+
+const loadUncached = (path: string | undefined): LoadResult => {
+  let addon: Addon
+  try {
+    addon = path === undefined
+      ? (require("node-gyp-build") as (dir: string) => Addon)(packageRoot)
+      : require(path) as Addon
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error)
+    return {
+      _tag: "Failed",
+      found: false,
+      message: `The effect-oneagent native engine could not be loaded (${reason}). ` +
+        `The package ships prebuilt binaries in prebuilds/ for ${process.platform}-${process.arch}; ` +
+        `on other platforms it builds from source: reinstall with \`npm rebuild effect-oneagent\` ` +
+        `(needs python3, make and a C++20 compiler). Tracing is disabled; the application runs unchanged.`
+    }
+  }
+  const [version, abi] = addon.engine_version()
+  if (abi !== ABI_VERSION) {
+    return {
+      _tag: "Failed",
+      found: true,
+      message: `The effect-oneagent native engine has ABI ${abi}, this library needs ${ABI_VERSION}: ` +
+        `the binary is from another version. Reinstall effect-oneagent. Tracing is disabled.`
+    }
+  }
+  return { _tag: "Loaded", addon, version }
+}

@@ -1,0 +1,142 @@
+/**
+ * The JS side of the native engine: one per process (the native engine is reference counted), with the
+ * shared counters and the caches that let a tracer start a span with one call.
+ *
+ * @internal
+ */
+import type { Addon, AttributeValue } from "./addon.ts"
+import { Counter } from "./codes.ts"
+
+/** @internal Options applied by the first initialisation only. */
+export interface EngineOptions {
+  readonly ringCapacity: number
+  readonly sampleRatio: number
+  readonly maxAttributes: number
+}
+
+/** @internal */
+export interface Engine {
+  readonly addon: Addon
+  readonly counters: Float64Array
+  /** Changes whenever a native engine is created, so caches of ids from an older one are not reused. */
+  readonly epoch: number
+  readonly keys: Map<string, number>
+  readonly templates: Map<string, number>
+  /** The one consumer of finished spans, closed (collecting what is left) before the engine shuts down. */
+  sink: { readonly close: () => void } | undefined
+  refs: number
+  closed: boolean
+}
+
+let current: Engine | undefined
+let epochs = 0
+
+/**
+ * Initialises the native engine or joins the running one. Returns the engine and 0 (initialised) or
+ * 2 (already initialised), or -1 when the engine refused the options.
+ *
+ * @internal
+ */
+export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine; status: 0 | 2 } | -1 => {
+  const counters = current?.addon === addon ? current.counters : new Float64Array(addon.counter_count)
+  const status = addon.engine_init(counters, options.ringCapacity, options.sampleRatio, options.maxAttributes)
+  if (status === 2 && current !== undefined && current.addon === addon) {
+    current.refs++
+    return { engine: current, status: 2 }
+  }
+  if (status !== 0) return -1
+  current = {
+    addon,
+    counters,
+    epoch: ++epochs,
+    keys: new Map(),
+    templates: new Map(),
+    sink: undefined,
+    refs: 1,
+    closed: false
+  }
+  return { engine: current, status: 0 }
+}
+
+/**
+ * Releases one initialisation; the last one shuts the native engine down.
+ *
+ * @internal
+ */
+export const release = (engine: Engine): void => {
+  if (engine.closed) return
+  if (--engine.refs === 0) {
+    try {
+      engine.sink?.close()
+    } finally {
+      engine.closed = true
+      if (current === engine) current = undefined
+    }
+  }
+  engine.addon.engine_shutdown()
+}
+
+/** @internal The id of an attribute key, interned once per engine. */
+export const keyId = (engine: Engine, key: string): number => {
+  let id = engine.keys.get(key)
+  if (id === undefined) {
+    id = engine.addon.intern(key)
+    engine.keys.set(key, id)
+  }
+  return id
+}
+
+/** @internal A span shape: name, kind, start flags and constant attributes as [key, value, limit] triples. */
+export interface Template {
+  readonly name: string
+  readonly kind: number
+  readonly flags: number
+  readonly attributes: ReadonlyArray<AttributeValue>
+  /** Argument problems found while building it, reported (as misuse) when a span starts from it. */
+  readonly problems: ReadonlyArray<string>
+  /** Filled on first use: the id in the engine of `epoch`. */
+  epoch: number
+  id: number
+}
+
+/** @internal */
+export const template = (
+  name: string,
+  kind: number,
+  flags: number,
+  attributes: ReadonlyArray<readonly [key: string, value: AttributeValue, limit?: number]>,
+  problems: ReadonlyArray<string> = []
+): Template => {
+  const flat: Array<AttributeValue> = []
+  for (const [key, value, limit] of attributes) flat.push(key, value, limit ?? 0)
+  return { name, kind, flags, attributes: flat, problems, epoch: 0, id: 0 }
+}
+
+// Templates made per call (scoped tracers) are shared through a content key; past this many the engine
+// is not asked for more and such spans start from a generic template of their kind instead.
+const maxCachedTemplates = 16_384
+
+/**
+ * The engine id of a template, created on first use in this engine.
+ *
+ * @internal
+ */
+export const templateId = (engine: Engine, t: Template): number => {
+  if (t.epoch === engine.epoch) return t.id
+  const key = `${t.kind}\u0000${t.flags}\u0000${t.name}\u0000${t.attributes.join("\u0000")}`
+  let id = engine.templates.get(key)
+  if (id === undefined) {
+    id = engine.templates.size < maxCachedTemplates
+      ? engine.addon.template_create(t.name, t.kind, t.flags, t.attributes)
+      : -1
+    if (id > 0) engine.templates.set(key, id)
+  }
+  if (id > 0) {
+    t.epoch = engine.epoch
+    t.id = id
+  }
+  return id
+}
+
+/** @internal Spans ended and still waiting in the native ring. */
+export const queued = (engine: Engine): number => engine.counters[Counter.Queued]!

@@ -1,0 +1,249 @@
+/**
+ * The tracer rules, in one place for production and for the strict test layer: start a span from the
+ * fiber's parent, end it from an Exit, and turn every engine status into a diagnostic (or, when strict,
+ * a test failure). Nothing here throws into the application unless strict mode asks it to.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import type * as Exit from "effect/Exit"
+import type { AttributeValue } from "./addon.ts"
+import { Counter, Kind, Limit, StartFlag, Status } from "./codes.ts"
+import { type Engine, keyId, type Template, template, templateId } from "./engine.ts"
+
+/**
+ * The span the current fiber runs in: a native handle, 0 outside any trace. Carried by the Effect
+ * context, so each fiber (and every fiber it forks) has its own parent.
+ *
+ * @internal
+ */
+export const CurrentSpan = Context.Reference<number>("effect-oneagent/CurrentSpan", { defaultValue: () => 0 })
+
+/** @internal A defect raised by the strict test layer on API misuse. */
+export class MisuseError extends Error {
+  readonly _tag = "OneAgentMisuseError"
+  constructor(message: string) {
+    super(message)
+    this.name = "OneAgentMisuseError"
+  }
+}
+
+/** @internal */
+export interface Callbacks {
+  diagnostic: ((message: string) => void) | undefined
+  verbose: ((message: string) => void) | undefined
+}
+
+/** @internal Everything a tracer call needs: the engine (absent when tracing is off) and how to report. */
+export interface Runtime {
+  readonly engine: Engine | undefined
+  readonly strict: boolean
+  readonly callbacks: Callbacks
+  /** No tracing here (forkable primary): calls are ignored with a diagnostic. */
+  readonly ignoreReason: string | undefined
+  released: boolean
+}
+
+const describe: Record<number, string> = {
+  [Status.StaleHandle]: "the tracer is not known (its span ended long ago, or it came from another SDK instance)",
+  [Status.AlreadyEnded]: "the tracer has already ended",
+  [Status.NoParent]: "this tracer is only recorded inside another trace, and there is none",
+  [Status.TableFull]: "too many open spans (1,048,575); the span was not created",
+  [Status.NoServiceCall]: "there is no open service call (incoming remote call, custom service, incoming web " +
+    "request or message process) in the current fiber to attach the attribute to",
+  [Status.BadTag]: "the incoming tag could not be parsed; a new trace was started",
+  [Status.StaleParent]: "the parent span is no longer known; a new trace was started",
+  [Status.ShutDown]: "the SDK was shut down; the call was ignored",
+  [Status.BadTemplate]: "internal error: unknown span template"
+}
+
+// Benign outcomes go to the verbose callback; all others are misuse or unexpected events.
+const benign = new Set<number>([Status.BadTag])
+// Outcomes the strict test layer does not treat as misuse: unexpected events, not API usage errors.
+const notMisuse = new Set<number>([Status.BadTag, Status.TableFull])
+
+/**
+ * Reports an engine status from `operation`. Strict runtimes throw a {@link MisuseError} for misuse, so
+ * the test that caused it fails; otherwise the callbacks are called and any error they throw is swallowed.
+ *
+ * @internal
+ */
+export const report = (runtime: Runtime, status: number, operation: string): void => {
+  if (status >= 0) return
+  const message = `${operation}: ${describe[status] ?? `engine status ${status}`}`
+  if (runtime.strict && !notMisuse.has(status)) throw new MisuseError(message)
+  notify(runtime, benign.has(status) || status === Status.NoParent ? "verbose" : "diagnostic", message)
+}
+
+/** @internal Reports a misuse that the TypeScript side detects (bad arguments, both tags, ...). */
+export const misuse = (runtime: Runtime, message: string): void => {
+  if (runtime.strict) throw new MisuseError(message)
+  notify(runtime, "diagnostic", message)
+}
+
+/**
+ * Calls the callback for `level`. A diagnostic goes to the verbose callback when no diagnostic callback
+ * is set, since the verbose one is documented as a superset.
+ *
+ * @internal
+ */
+export const notify = (runtime: Runtime, level: "diagnostic" | "verbose", message: string): void => {
+  const callback = level === "diagnostic"
+    ? runtime.callbacks.diagnostic ?? runtime.callbacks.verbose
+    : runtime.callbacks.verbose
+  if (callback === undefined) return
+  try {
+    callback(message)
+  } catch {
+    // A callback is a development aid; its failure must not reach the traced application.
+  }
+}
+
+/** @internal What a tracer starts from besides its parent. */
+export interface StartOptions {
+  readonly template: Template
+  /** An incoming tag: W3C traceparent (also from X-dynaTrace) ... */
+  readonly stringTag?: string | undefined
+  /** ... or its binary form. Both at once is misuse: both are ignored. */
+  readonly byteTag?: Uint8Array | undefined
+  readonly traceState?: string | undefined
+  /** An in-process link handle to continue. */
+  readonly link?: number | undefined
+}
+
+const genericTemplates = new Map<string, Template>()
+const genericTemplate = (kind: number, flags: number): Template => {
+  const key = `${kind}:${flags}`
+  let t = genericTemplates.get(key)
+  if (t === undefined) genericTemplates.set(key, t = template("span", kind, flags, []))
+  return t
+}
+
+/**
+ * Starts a span under `parent` and returns its handle, or 0 when none was created (tracing off, by rule,
+ * or on an error already reported).
+ *
+ * @internal
+ */
+export const start = (runtime: Runtime, parent: number, options: StartOptions, operation: string): number => {
+  const engine = runtime.engine
+  if (engine === undefined) {
+    if (runtime.ignoreReason !== undefined) notify(runtime, "verbose", `${operation}: ${runtime.ignoreReason}`)
+    return 0
+  }
+  if (runtime.released || engine.closed) {
+    report(runtime, Status.ShutDown, operation)
+    return 0
+  }
+  const addon = engine.addon
+  let t = options.template
+  for (const problem of t.problems) misuse(runtime, `${operation}: ${problem}`)
+  let id = templateId(engine, t)
+  const fallback = id <= 0
+  if (fallback) id = templateId(engine, t = genericTemplate(t.kind, t.flags))
+  engine.counters[Counter.LastNote] = 0
+  const tag = incomingTag(runtime, options, operation)
+  const handle = options.link !== undefined
+    ? addon.span_start_linked(options.link, id)
+    : tag !== undefined
+    ? addon.span_start_tagged(parent, id, tag, typeof options.traceState === "string" ? options.traceState : "")
+    : addon.span_start(parent, id)
+  const note = engine.counters[Counter.LastNote]!
+  if (note !== 0) report(runtime, note, operation)
+  if (handle <= 0) {
+    report(runtime, handle, operation)
+    return 0
+  }
+  if (fallback) {
+    const original = options.template
+    addon.span_name(handle, original.name)
+    const attrs = original.attributes
+    for (let i = 0; i + 2 < attrs.length; i += 3) {
+      addon.span_attr(handle, keyId(engine, attrs[i] as string), attrs[i + 1]!, attrs[i + 2] as number)
+    }
+  }
+  return handle
+}
+
+const incomingTag = (runtime: Runtime, options: StartOptions, operation: string): string | Uint8Array | undefined => {
+  const { byteTag, stringTag } = options
+  if (stringTag === undefined) return byteTag
+  if (byteTag === undefined) return stringTag
+  misuse(runtime, `${operation}: both a string and a byte tag were given; both are ignored`)
+  return undefined
+}
+
+/** @internal The `_tag` (or class name) and message of a failure, never throwing. */
+export const describeFailure = (error: unknown): { type: string; message: string; stack: string } => {
+  try {
+    if (typeof error === "object" && error !== null) {
+      const e = error as { _tag?: unknown; name?: unknown; message?: unknown; stack?: unknown }
+      const type = typeof e._tag === "string"
+        ? e._tag
+        : typeof e.name === "string" && e.name !== "Error"
+        ? e.name
+        : error.constructor?.name ?? "Error"
+      const message = typeof e.message === "string" ? e.message : safeString(error)
+      return { type, message, stack: typeof e.stack === "string" ? e.stack : "" }
+    }
+    return { type: typeof error, message: safeString(error), stack: "" }
+  } catch {
+    return { type: "unknown", message: "", stack: "" }
+  }
+}
+
+const safeString = (value: unknown): string => {
+  try {
+    return String(value)
+  } catch {
+    return ""
+  }
+}
+
+let interruptedKey = -1
+let interruptedEpoch = -1
+
+/**
+ * Ends a span from an Exit: a failure (typed error or defect) marks it failed with an exception event;
+ * an interruption is not a failure and sets `effect.fiber.interrupted`.
+ *
+ * @internal
+ */
+export const endWithExit = (runtime: Runtime, handle: number, exit: Exit.Exit<unknown, unknown>, operation: string) => {
+  const engine = runtime.engine
+  if (engine === undefined || handle <= 0) return
+  const addon = engine.addon
+  if (exit._tag === "Failure") {
+    const cause = exit.cause
+    if (Cause.hasInterrupts(cause)) {
+      if (interruptedEpoch !== engine.epoch) {
+        interruptedKey = keyId(engine, "effect.fiber.interrupted")
+        interruptedEpoch = engine.epoch
+      }
+      addon.span_attr(handle, interruptedKey, true)
+    }
+    if (!Cause.hasInterruptsOnly(cause)) {
+      const failure = describeFailure(Cause.squash(cause))
+      addon.span_fail(handle, failure.type, failure.message, failure.stack)
+    }
+  }
+  report(runtime, addon.span_end(handle), operation)
+}
+
+/** @internal Sets an attribute on an open span, with the string limit of its key. */
+export const setAttribute = (
+  runtime: Runtime,
+  handle: number,
+  key: string,
+  value: AttributeValue,
+  operation: string,
+  limit: number = Limit.Default
+): void => {
+  const engine = runtime.engine
+  if (engine === undefined || handle <= 0) return
+  report(runtime, engine.addon.span_attr(handle, keyId(engine, key), value, limit), operation)
+}
+
+/** @internal */
+export { Kind, StartFlag }

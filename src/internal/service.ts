@@ -1,0 +1,149 @@
+/**
+ * The OneAgentSdk service built over a Runtime: each method applies the rules in runtime.ts.
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { AgentState } from "../AgentState.ts"
+import type { InitResult } from "../InitResult.ts"
+import type {
+  CustomAttributeValue,
+  CustomServiceOptions,
+  CustomServiceTracer,
+  InProcessLink,
+  InProcessLinkTracer,
+  IncomingRemoteCallOptions,
+  IncomingRemoteCallTracer,
+  OutgoingRemoteCallOptions,
+  OutgoingRemoteCallTracer
+} from "../Tracers.ts"
+import { Limit, Status } from "./codes.ts"
+import { keyId } from "./engine.ts"
+import { CurrentSpan, misuse, notify, report, type Runtime, type StartOptions } from "./runtime.ts"
+import * as Templates from "./templates.ts"
+import { currentTag, scoped } from "./tracer.ts"
+
+/** @internal Where the service keeps its runtime, for the combinators that only see the context. */
+export const RuntimeKey: unique symbol = Symbol.for("effect-oneagent/Runtime") as never
+
+/** @internal The service shape; documented on `OneAgentSdk.Service`. */
+export interface Service {
+  readonly [RuntimeKey]: Runtime
+  readonly initResult: InitResult
+  readonly agentState: Effect.Effect<AgentState>
+  readonly agentFound: boolean
+  readonly agentIsCompatible: boolean
+  readonly agentVersionString: string
+  readonly setDiagnosticCallback: (callback: ((message: string) => void) | undefined) => Effect.Effect<void>
+  readonly setVerboseCallback: (callback: ((message: string) => void) | undefined) => Effect.Effect<void>
+  readonly traceIncomingRemoteCall: (
+    options: IncomingRemoteCallOptions
+  ) => Effect.Effect<IncomingRemoteCallTracer, never, Scope.Scope>
+  readonly traceOutgoingRemoteCall: (
+    options: OutgoingRemoteCallOptions
+  ) => Effect.Effect<OutgoingRemoteCallTracer, never, Scope.Scope>
+  readonly traceCustomService: (options: CustomServiceOptions) => Effect.Effect<CustomServiceTracer, never, Scope.Scope>
+  readonly createInProcessLink: Effect.Effect<InProcessLink, never, Scope.Scope>
+  readonly traceInProcessLink: (link: InProcessLink) => Effect.Effect<InProcessLinkTracer, never, Scope.Scope>
+  readonly addCustomRequestAttribute: (key: string, value: CustomAttributeValue) => Effect.Effect<void>
+  readonly currentStringTag: Effect.Effect<string>
+}
+
+/** @internal The start options of an in-process link tracer, or undefined (with a note) for an empty link. */
+export const linkStart = (runtime: Runtime, link: InProcessLink, operation: string): StartOptions | undefined => {
+  if (typeof link !== "object" || link === null || link._tag !== "InProcessLink") {
+    misuse(runtime, `${operation}: expected an InProcessLink from createInProcessLink`)
+    return undefined
+  }
+  return link.handle > 0 ? { template: Templates.inProcessLink, link: link.handle } : undefined
+}
+
+/** @internal Adds a custom request attribute to the service call that `handle` belongs to. */
+export const addCustomAttribute = (runtime: Runtime, handle: number, key: string, value: unknown): void => {
+  const operation = "addCustomRequestAttribute"
+  const engine = runtime.engine
+  if (engine === undefined) return
+  if (typeof key !== "string" || (typeof value !== "string" && typeof value !== "number")) {
+    misuse(runtime, `${operation}: expects a string key and an int, float or string value`)
+    return
+  }
+  if (handle <= 0) {
+    report(runtime, Status.NoServiceCall, operation)
+    return
+  }
+  report(runtime, engine.addon.span_service_attr(handle, keyId(engine, key), value, Limit.Default), operation)
+}
+
+/** @internal */
+export const make = (
+  runtime: Runtime,
+  init: { readonly result: InitResult; readonly found: boolean; readonly compatible: boolean; readonly version: string },
+  agentState: () => AgentState
+): Service => ({
+  [RuntimeKey]: runtime,
+  initResult: init.result,
+  agentState: Effect.sync(agentState),
+  agentFound: init.found,
+  agentIsCompatible: init.compatible,
+  agentVersionString: init.version,
+  setDiagnosticCallback: (callback) => Effect.sync(() => void (runtime.callbacks.diagnostic = callback)),
+  setVerboseCallback: (callback) => Effect.sync(() => void (runtime.callbacks.verbose = callback)),
+  traceIncomingRemoteCall: (options) =>
+    scoped(runtime, "IncomingRemoteCallTracer", "traceIncomingRemoteCall", {
+      template: Templates.incomingRemoteCall(options),
+      stringTag: options.stringTag,
+      byteTag: options.byteTag,
+      traceState: options.traceState
+    }),
+  traceOutgoingRemoteCall: (options) =>
+    scoped(runtime, "OutgoingRemoteCallTracer", "traceOutgoingRemoteCall", {
+      template: Templates.outgoingRemoteCall(options)
+    }),
+  traceCustomService: (options) =>
+    scoped(runtime, "CustomServiceTracer", "traceCustomService", { template: Templates.customService(options) }),
+  createInProcessLink: Effect.acquireRelease(
+    Effect.withFiber((fiber) => {
+      const handle = fiber.getRef(CurrentSpan)
+      const engine = runtime.engine
+      if (engine === undefined || handle <= 0) {
+        if (engine !== undefined) notify(runtime, "verbose", "createInProcessLink: no current trace; the link is empty")
+        return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle: 0 })
+      }
+      const link = engine.addon.link_create(handle)
+      report(runtime, link, "createInProcessLink")
+      return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle: Math.max(link, 0) })
+    }),
+    (link) =>
+      Effect.sync(() => {
+        if (link.handle > 0 && runtime.engine !== undefined && !runtime.engine.closed) {
+          runtime.engine.addon.link_release(link.handle)
+        }
+      })
+  ),
+  traceInProcessLink: (link) => {
+    const start = linkStart(runtime, link, "traceInProcessLink")
+    return start === undefined
+      ? Effect.succeed(noopTracer<InProcessLinkTracer>("InProcessLinkTracer"))
+      : scoped(runtime, "InProcessLinkTracer", "traceInProcessLink", start)
+  },
+  addCustomRequestAttribute: (key, value) =>
+    Effect.withFiber((fiber) => {
+      addCustomAttribute(runtime, fiber.getRef(CurrentSpan), key, value)
+      return Effect.void
+    }),
+  currentStringTag: Effect.withFiber((fiber) =>
+    Effect.succeed(currentTag(runtime, fiber.getRef(CurrentSpan), "currentStringTag"))
+  )
+})
+
+/** @internal A tracer that records nothing, for starts that did not happen. */
+export const noopTracer = <T>(tag: string): T =>
+  ({
+    _tag: tag,
+    handle: 0,
+    end: Effect.void,
+    markFailed: () => Effect.void,
+    outgoingStringTag: Effect.succeed(""),
+    outgoingByteTag: Effect.succeed(new Uint8Array(0))
+  }) as T

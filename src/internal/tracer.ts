@@ -1,0 +1,147 @@
+/**
+ * The two forms every tracer is offered in, built on the same start/end rules (runtime.ts):
+ * a scoped resource that becomes the current span for the rest of its scope, and a combinator that
+ * wraps one effect (cheaper: no Scope, one context update).
+ *
+ * @internal
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import { Status } from "./codes.ts"
+import { CurrentSpan, endWithExit, report, type Runtime, start, type StartOptions } from "./runtime.ts"
+
+/**
+ * A started span as the scoped API returns it. One small object per scoped tracer; the combinator form
+ * creates none.
+ *
+ * @internal
+ */
+export class TracerImpl {
+  readonly _tag: string
+  readonly runtime: Runtime
+  readonly handle: number
+  readonly operation: string
+  endedExplicitly = false
+
+  constructor(tag: string, runtime: Runtime, handle: number, operation: string) {
+    this._tag = tag
+    this.runtime = runtime
+    this.handle = handle
+    this.operation = operation
+  }
+
+  get end(): Effect.Effect<void> {
+    return Effect.sync(() => {
+      if (this.handle <= 0) return
+      const engine = this.runtime.engine!
+      this.endedExplicitly = true
+      report(this.runtime, engine.addon.span_end(this.handle), `${this.operation}.end`)
+    })
+  }
+
+  markFailed(type: string, message: string): Effect.Effect<void> {
+    return Effect.sync(() => {
+      if (this.handle <= 0) return
+      const status = this.runtime.engine!.addon.span_fail(this.handle, String(type), String(message), "")
+      report(this.runtime, status, `${this.operation}.markFailed`)
+    })
+  }
+
+  get outgoingStringTag(): Effect.Effect<string> {
+    return Effect.sync(() => {
+      if (this.handle <= 0) return ""
+      const tag = this.runtime.engine!.addon.span_tag(this.handle)
+      if (typeof tag === "string") return tag
+      report(this.runtime, tag, `${this.operation}.outgoingStringTag`)
+      return ""
+    })
+  }
+
+  get outgoingByteTag(): Effect.Effect<Uint8Array> {
+    return Effect.sync(() => {
+      if (this.handle <= 0) return new Uint8Array(0)
+      const tag = this.runtime.engine!.addon.span_tag_bytes(this.handle)
+      if (typeof tag !== "number") return tag
+      report(this.runtime, tag, `${this.operation}.outgoingByteTag`)
+      return new Uint8Array(0)
+    })
+  }
+
+  /** Ends from the scope's Exit unless `end` was called already. */
+  close(exit: Exit.Exit<unknown, unknown>): void {
+    if (this.handle <= 0 || this.endedExplicitly) return
+    endWithExit(this.runtime, this.handle, exit, this.operation)
+  }
+}
+
+/**
+ * Starts a tracer as a scoped resource: it becomes the current span of this fiber for the rest of the
+ * scope, and ends (restoring the previous current span) when the scope closes.
+ *
+ * @internal
+ */
+export const scoped = <T>(
+  runtime: Runtime,
+  tag: string,
+  operation: string,
+  options: StartOptions
+): Effect.Effect<T, never, Scope.Scope> =>
+  Effect.uninterruptible(Effect.withFiber((fiber) => {
+    const parent = fiber.getRef(CurrentSpan)
+    const handle = start(runtime, parent, options, operation)
+    const tracer = new TracerImpl(tag, runtime, handle, operation)
+    if (handle <= 0) return Effect.succeed(tracer as T)
+    const scope = Context.getUnsafe(fiber.context, Scope.Scope)
+    fiber.setContext(Context.add(fiber.context, CurrentSpan, handle))
+    return Effect.as(
+      Scope.addFinalizerExit(scope, (exit) =>
+        Effect.withFiber((closing) => {
+          tracer.close(exit)
+          if (closing.getRef(CurrentSpan) === handle) {
+            closing.setContext(Context.add(closing.context, CurrentSpan, parent))
+          }
+          return Effect.void
+        })),
+      tracer as T
+    )
+  }))
+
+/**
+ * Wraps an effect in a span: started before it runs, current span while it runs, ended with its Exit.
+ * The finalizer is registered before the span starts, so an interruption at any point still ends it.
+ *
+ * @internal
+ */
+export const traced = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  runtimeOf: (context: Context.Context<never>) => Runtime,
+  operation: string,
+  options: StartOptions
+): Effect.Effect<A, E, R> =>
+  Effect.suspend(() => {
+    let handle = 0
+    let runtime: Runtime | undefined
+    return Effect.onExitPrimitive(
+      Effect.withFiber<A, E, R>((fiber) => {
+        runtime = runtimeOf(fiber.context)
+        const parent = fiber.getRef(CurrentSpan)
+        handle = start(runtime, parent, options, operation)
+        return handle > 0 ? Effect.provideService(self, CurrentSpan, handle) : self
+      }),
+      (exit) => {
+        if (handle > 0) endWithExit(runtime!, handle, exit, operation)
+        return undefined
+      }
+    )
+  })
+
+/** @internal Reads the current span's tag, or "" outside a trace. */
+export const currentTag = (runtime: Runtime, handle: number, operation: string): string => {
+  if (handle <= 0 || runtime.engine === undefined) return ""
+  const tag = runtime.engine.addon.span_tag(handle)
+  if (typeof tag === "string") return tag
+  if (tag !== Status.AlreadyEnded) report(runtime, tag, operation)
+  return ""
+}
