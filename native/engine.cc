@@ -5,7 +5,7 @@
 namespace oneagent {
 
 Engine::Engine(const EngineOptions& options, double* counters)
-    : options_(options), counters_(counters), spans_(4096), links_(256), ring_(options.ring_capacity) {
+    : options_(options), counters_(counters), spans_(4096), ring_(options.ring_capacity) {
   double ratio = std::isfinite(options.sample_ratio) ? options.sample_ratio : 1.0;
   ratio = ratio < 0 ? 0 : ratio > 1 ? 1 : ratio;
   // Compare the low 63 bits of the trace id, as OpenTelemetry's TraceIdRatioBased sampler does.
@@ -40,12 +40,14 @@ int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_v
   return start_from(TraceContext(), false, 0, 0, std::string_view(), *t);
 }
 
-int32_t Engine::start_linked(uint32_t link, uint32_t template_id) {
+int32_t Engine::start_linked(uint32_t creator, const TraceContext& link, uint32_t template_id) {
   const SpanTemplate* t = find_template(template_id);
   if (t == nullptr) return kBadTemplate;
-  LinkSlot* l = links_.find(link);
-  if (l == nullptr || !l->live) return kStaleHandle;
-  return start_from(l->ctx, true, l->service, l->depth + 1, std::string_view(), *t);
+  SpanSlot* c = spans_.find(creator);
+  if (c != nullptr && c->ctx.span_id == link.span_id) {
+    return start_from(c->ctx, true, c->service, c->depth + 1, std::string_view(), *t);
+  }
+  return start_from(link, true, 0, 0, std::string_view(), *t);
 }
 
 int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
@@ -227,28 +229,6 @@ int32_t Engine::context(uint32_t handle, TraceContext& out) {
   if (slot == nullptr) return kStaleHandle;
   out = slot->ctx;
   return slot->ended ? kAlreadyEnded : kOk;
-}
-
-int32_t Engine::link_create(uint32_t handle) {
-  SpanSlot* slot = spans_.find(handle);
-  if (slot == nullptr) return kStaleHandle;
-  TraceContext ctx = slot->ctx;
-  uint32_t service = slot->service;
-  uint32_t depth = slot->depth;
-  uint32_t link = links_.allocate();
-  if (link == 0) return kTableFull;
-  LinkSlot& l = *links_.find(link);
-  l.ctx = ctx;
-  l.service = service;
-  l.depth = depth;
-  return static_cast<int32_t>(link);
-}
-
-int32_t Engine::link_release(uint32_t link) {
-  LinkSlot* l = links_.find(link);
-  if (l == nullptr || !l->live) return kStaleHandle;
-  links_.release(link);
-  return kOk;
 }
 
 }  // namespace oneagent

@@ -80,14 +80,6 @@ struct SpanSlot {
   SpanRecord* record = nullptr;  // null once ended, or for an unsampled span
 };
 
-struct LinkSlot {
-  uint32_t generation = 0;
-  bool live = false;
-  TraceContext ctx;
-  uint32_t service = 0;
-  uint32_t depth = 0;
-};
-
 class Engine {
  public:
   explicit Engine(const EngineOptions& options, double* counters);
@@ -102,8 +94,9 @@ class Engine {
   // Starts a span. parent: a span handle, or 0. remote: an incoming context that overrides the parent.
   // Returns a handle (> 0), 0 when no span is created by rule, or a negative Status.
   int32_t start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, uint32_t template_id);
-  // Starts a span that continues the trace captured by an in-process link.
-  int32_t start_linked(uint32_t link, uint32_t template_id);
+  // Starts a span that continues an in-process link: a child of the creator span while its handle still
+  // resolves to it (checked by span id), otherwise a child of the link's recorded context.
+  int32_t start_linked(uint32_t creator, const TraceContext& link, uint32_t template_id);
   int32_t set_name(uint32_t handle, std::string&& name);
   int32_t end(uint32_t handle);
 
@@ -117,8 +110,6 @@ class Engine {
   int32_t add_attr(uint32_t handle, Attr&& attr);
   int32_t context(uint32_t handle, TraceContext& out);
 
-  int32_t link_create(uint32_t handle);
-  int32_t link_release(uint32_t link);
 
   uint32_t open_spans() const { return spans_.live(); }
   template <typename F>
@@ -140,7 +131,6 @@ class Engine {
   IdGenerator ids_;
   InternTable strings_;
   HandleTable<SpanSlot> spans_;
-  HandleTable<LinkSlot> links_;
   SpanRing ring_;
   std::vector<SpanTemplate> templates_;
   uint64_t sample_threshold_;

@@ -8,7 +8,6 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
 import type { AgentState } from "./AgentState.ts"
 import type { InitResult } from "./InitResult.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
@@ -160,13 +159,14 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
   )
 
   /**
-   * Creates an in-process link to the current span, released with the scope.
+   * Creates an in-process link to the current span, to continue its trace from another fiber or later.
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly createInProcessLink: Effect.Effect<InProcessLink, never, OneAgentSdk | Scope.Scope> = OneAgentSdk
-    .use((sdk) => sdk.createInProcessLink)
+  static readonly createInProcessLink: Effect.Effect<InProcessLink, never, OneAgentSdk> = OneAgentSdk.use((sdk) =>
+    sdk.createInProcessLink
+  )
 }
 
 const runtimeOf = (context: Context.Context<never>): Runtime =>

@@ -115,16 +115,18 @@ export interface CustomServiceOptions {
 }
 
 /**
- * A link created inside a traced fiber, used (in another fiber, or later) to continue its trace.
- * Valid only in this process; released with the scope it was created in.
+ * A link created inside a traced fiber, used (in another fiber, or later, even after the creating span
+ * ended) to continue its trace. Valid only in this process; it holds no native resources.
  *
  * @since 0.1.0
  * @category models
  */
 export interface InProcessLink {
   readonly _tag: "InProcessLink"
-  /** The engine handle, 0 for an empty link (created outside any trace). */
+  /** The creating span's handle, 0 for an empty link (created outside any trace). */
   readonly handle: number
+  /** The creating span's context, used when its handle no longer resolves. Not for serialising. */
+  readonly context: string
 }
 
 /**

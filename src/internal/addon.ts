@@ -46,7 +46,7 @@ export interface Addon {
   template_create(name: string, kind: number, flags: number, attributes: ReadonlyArray<unknown>): number
   span_start(parent: number, template: number): number
   span_start_tagged(parent: number, template: number, tag: string | Uint8Array, traceState: string): number
-  span_start_linked(link: number, template: number): number
+  span_start_linked(creator: number, template: number, creatorTag: string): number
   span_name(handle: number, name: string): number
   span_end(handle: number): number
   span_attr(handle: number, key: number, value: AttributeValue | bigint, limit?: number): number
@@ -54,8 +54,6 @@ export interface Addon {
   span_fail(handle: number, type: string, message: string, stack: string): number
   span_tag(handle: number): string | number
   span_tag_bytes(handle: number): Uint8Array | number
-  link_create(handle: number): number
-  link_release(link: number): number
   records_drain(max: number): Array<RawRecord>
   spans_open(): Array<[handle: number, name: string, startNs: bigint]>
 }

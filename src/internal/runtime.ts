@@ -108,8 +108,8 @@ export interface StartOptions {
   /** ... or its binary form. Both at once is misuse: both are ignored. */
   readonly byteTag?: Uint8Array | undefined
   readonly traceState?: string | undefined
-  /** An in-process link handle to continue. */
-  readonly link?: number | undefined
+  /** An in-process link to continue. */
+  readonly link?: { readonly handle: number; readonly context: string } | undefined
 }
 
 const genericTemplates = new Map<string, Template>()
@@ -145,7 +145,7 @@ export const start = (runtime: Runtime, parent: number, options: StartOptions, o
   engine.counters[Counter.LastNote] = 0
   const tag = incomingTag(runtime, options, operation)
   const handle = options.link !== undefined
-    ? addon.span_start_linked(options.link, id)
+    ? addon.span_start_linked(options.link.handle, id, options.link.context)
     : tag !== undefined
     ? addon.span_start_tagged(parent, id, tag, typeof options.traceState === "string" ? options.traceState : "")
     : addon.span_start(parent, id)

@@ -44,7 +44,7 @@ export interface Service {
     options: OutgoingRemoteCallOptions
   ) => Effect.Effect<OutgoingRemoteCallTracer, never, Scope.Scope>
   readonly traceCustomService: (options: CustomServiceOptions) => Effect.Effect<CustomServiceTracer, never, Scope.Scope>
-  readonly createInProcessLink: Effect.Effect<InProcessLink, never, Scope.Scope>
+  readonly createInProcessLink: Effect.Effect<InProcessLink>
   readonly traceInProcessLink: (link: InProcessLink) => Effect.Effect<InProcessLinkTracer, never, Scope.Scope>
   readonly addCustomRequestAttribute: (key: string, value: CustomAttributeValue) => Effect.Effect<void>
   readonly currentStringTag: Effect.Effect<string>
@@ -56,7 +56,7 @@ export const linkStart = (runtime: Runtime, link: InProcessLink, operation: stri
     misuse(runtime, `${operation}: expected an InProcessLink from createInProcessLink`)
     return undefined
   }
-  return link.handle > 0 ? { template: Templates.inProcessLink, link: link.handle } : undefined
+  return link.handle > 0 ? { template: Templates.inProcessLink, link } : undefined
 }
 
 /** @internal Adds a custom request attribute to the service call that `handle` belongs to. */
@@ -102,25 +102,15 @@ export const make = (
     }),
   traceCustomService: (options) =>
     scoped(runtime, "CustomServiceTracer", "traceCustomService", { template: Templates.customService(options) }),
-  createInProcessLink: Effect.acquireRelease(
-    Effect.withFiber((fiber) => {
-      const handle = fiber.getRef(CurrentSpan)
-      const engine = runtime.engine
-      if (engine === undefined || handle <= 0) {
-        if (engine !== undefined) notify(runtime, "verbose", "createInProcessLink: no current trace; the link is empty")
-        return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle: 0 })
-      }
-      const link = engine.addon.link_create(handle)
-      report(runtime, link, "createInProcessLink")
-      return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle: Math.max(link, 0) })
-    }),
-    (link) =>
-      Effect.sync(() => {
-        if (link.handle > 0 && runtime.engine !== undefined && !runtime.engine.closed) {
-          runtime.engine.addon.link_release(link.handle)
-        }
-      })
-  ),
+  createInProcessLink: Effect.withFiber((fiber) => {
+    const handle = fiber.getRef(CurrentSpan)
+    const context = currentTag(runtime, handle, "createInProcessLink")
+    if (context === "") {
+      if (runtime.engine !== undefined) notify(runtime, "verbose", "createInProcessLink: no current trace; the link is empty")
+      return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle: 0, context: "" })
+    }
+    return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle, context })
+  }),
   traceInProcessLink: (link) => {
     const start = linkStart(runtime, link, "traceInProcessLink")
     return start === undefined

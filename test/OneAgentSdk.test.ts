@@ -1,0 +1,486 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Cause, Data, Effect, Exit, Fiber, Layer, Scope } from "effect"
+import { AgentState, ChannelType, InitResult, OneAgentSdk, OneAgentTest, type Tracers } from "../src/index.ts"
+
+class PaymentDeclined extends Data.TaggedError("PaymentDeclined")<{ readonly message: string }> {}
+
+const traceparent = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/
+const incoming = { method: "placeOrder", service: "Orders", endpoint: "rpc://orders" } as const
+const outgoing = {
+  method: "charge",
+  service: "Payments",
+  endpoint: "rpc://payments",
+  channel: { type: ChannelType.TCP_IP, endpoint: "payments.internal:443" }
+} as const
+
+const withTest = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(OneAgentTest.layer()))
+
+describe("OneAgentSdk", () => {
+  describe("layer", () => {
+    it.effect("initialises the engine and reports state, found, compatible and version", () =>
+      Effect.gen(function*() {
+        const sdk = yield* OneAgentSdk
+        expect(sdk.initResult).toEqual({ status: InitResult.STATUS_INITIALIZED, error: undefined })
+        expect(InitResult.isOk(sdk.initResult)).toBe(true)
+        expect(yield* sdk.agentState).toBe(AgentState.ACTIVE)
+        expect(sdk.agentFound).toBe(true)
+        expect(sdk.agentIsCompatible).toBe(true)
+        expect(sdk.agentVersionString).toMatch(/^\d+\.\d+\.\d+\/\d+\.\d+\.\d+$/)
+      }).pipe(Effect.provide(OneAgentSdk.layer())))
+
+    it.effect("is reference counted: a second layer shares the engine and the last release shuts it down", () =>
+      Effect.gen(function*() {
+        const outer = yield* Layer.build(OneAgentTest.layer())
+        const innerScope = yield* Effect.scope
+        const inner = yield* Layer.buildWithScope(OneAgentSdk.layer(), innerScope)
+        const first = outer.mapUnsafe.get(OneAgentSdk.key) as OneAgentSdk["Service"]
+        const second = inner.mapUnsafe.get(OneAgentSdk.key) as OneAgentSdk["Service"]
+        expect(first.initResult.status).toBe(InitResult.STATUS_INITIALIZED)
+        expect(second.initResult.status).toBe(InitResult.STATUS_ALREADY_INITIALIZED)
+        yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }), Effect.provide(inner))
+        const recorded = outer.mapUnsafe.get(OneAgentTest.OneAgentTest.key) as OneAgentTest.Service
+        // The span traced through the second layer went to the engine they share.
+        expect((yield* recorded.spans).map((s) => s.name)).toEqual(["s/m"])
+      }).pipe(Effect.scoped))
+
+    it.effect("after release the service reports PERMANENTLY_INACTIVE and traces nothing", () =>
+      Effect.gen(function*() {
+        const diagnostics: Array<string> = []
+        const sdk = yield* Effect.scoped(
+          Layer.build(OneAgentSdk.layer({ diagnosticCallback: (m) => diagnostics.push(m) })).pipe(
+            Effect.map((context) => context.mapUnsafe.get(OneAgentSdk.key) as OneAgentSdk["Service"])
+          )
+        )
+        expect(yield* sdk.agentState).toBe(AgentState.PERMANENTLY_INACTIVE)
+        const result = yield* Effect.scoped(
+          Effect.as(sdk.traceCustomService({ method: "late", service: "s" }), "still runs")
+        )
+        expect(result).toBe("still runs")
+        expect(diagnostics.join("\n")).toContain("shut down")
+      }))
+  })
+
+  describe("incoming remote call", () => {
+    it.effect("records a SERVER root span with rpc attributes", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const result = yield* Effect.succeed(42).pipe(OneAgentSdk.traceIncomingRemoteCall(incoming))
+        expect(result).toBe(42)
+        const span = yield* test.span("Orders/placeOrder")
+        expect(span.kind).toBe("server")
+        expect(span.parentSpanId).toBeUndefined()
+        expect(span.status.code).toBe("unset")
+        expect(span.attributes).toMatchObject({
+          "rpc.method": "placeOrder",
+          "rpc.service": "Orders",
+          "oneagent.remote_call.endpoint": "rpc://orders"
+        })
+        expect(span.endTime >= span.startTime).toBe(true)
+      }).pipe(withTest))
+
+    it.effect("continues the caller's trace from a string tag, carrying tracestate", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        yield* Effect.void.pipe(OneAgentSdk.traceIncomingRemoteCall({
+          ...incoming,
+          stringTag: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+          traceState: "dt=abc,vendor=1"
+        }))
+        const span = yield* test.span("Orders/placeOrder")
+        expect(span.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736")
+        expect(span.parentSpanId).toBe("00f067aa0ba902b7")
+        expect(span.traceState).toBe("dt=abc,vendor=1")
+      }).pipe(withTest))
+
+    it.effect("continues the caller's trace from a byte tag made by an outgoing call", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const sdk = yield* OneAgentSdk
+        const bytes = yield* Effect.scoped(
+          Effect.flatMap(sdk.traceOutgoingRemoteCall(outgoing), (call) => call.outgoingByteTag)
+        )
+        expect(bytes.length).toBe(29)
+        yield* Effect.void.pipe(OneAgentSdk.traceIncomingRemoteCall({ ...incoming, byteTag: bytes }))
+        const client = yield* test.span("Payments/charge")
+        const server = yield* test.span("Orders/placeOrder")
+        expect(server.traceId).toBe(client.traceId)
+        expect(server.parentSpanId).toBe(client.spanId)
+      }).pipe(withTest))
+
+    it.effect("starts a new trace for a malformed tag and says so on the verbose callback", () =>
+      Effect.gen(function*() {
+        const verbose: Array<string> = []
+        const test = yield* OneAgentTest.OneAgentTest
+        const sdk = yield* OneAgentSdk
+        yield* sdk.setVerboseCallback((m) => verbose.push(m))
+        for (const tag of ["garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "0".repeat(10_000)]) {
+          yield* Effect.void.pipe(OneAgentSdk.traceIncomingRemoteCall({ ...incoming, stringTag: tag }))
+        }
+        const spans = yield* test.spans
+        expect(spans).toHaveLength(3)
+        for (const span of spans) expect(span.parentSpanId).toBeUndefined()
+        expect(verbose).toHaveLength(3)
+        expect(verbose[0]).toContain("could not be parsed")
+      }).pipe(withTest))
+
+    it.effect("giving both a string and a byte tag is misuse: the strict layer fails the test", () =>
+      Effect.gen(function*() {
+        const exit = yield* Effect.exit(Effect.void.pipe(OneAgentSdk.traceIncomingRemoteCall({
+          ...incoming,
+          stringTag: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+          byteTag: new Uint8Array(29)
+        })))
+        assert(Exit.isFailure(exit))
+        expect(Cause.pretty(exit.cause)).toContain("both a string and a byte tag")
+      }).pipe(withTest))
+
+    it.effect("giving both tags in production: diagnostic, both ignored, the effect's result unchanged", () =>
+      Effect.gen(function*() {
+        const diagnostics: Array<string> = []
+        const result = yield* Effect.succeed("ok").pipe(
+          OneAgentSdk.traceIncomingRemoteCall({
+            ...incoming,
+            stringTag: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            byteTag: new Uint8Array(29)
+          }),
+          Effect.provide(OneAgentSdk.layer({ diagnosticCallback: (m) => diagnostics.push(m) }))
+        )
+        expect(result).toBe("ok")
+        expect(diagnostics).toEqual([expect.stringContaining("both a string and a byte tag")])
+      }))
+  })
+
+  describe("outgoing remote call", () => {
+    it.effect("gives string and byte tags of its own span while started, and channel attributes", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const sdk = yield* OneAgentSdk
+        const [stringTag, byteTag] = yield* Effect.scoped(Effect.gen(function*() {
+          const call = yield* sdk.traceOutgoingRemoteCall(outgoing)
+          return [yield* call.outgoingStringTag, yield* call.outgoingByteTag] as const
+        }))
+        const span = yield* test.span("Payments/charge")
+        const match = traceparent.exec(stringTag)
+        assert(match !== null)
+        expect(match[1]).toBe(span.traceId)
+        expect(match[2]).toBe(span.spanId)
+        expect(Buffer.from(byteTag.subarray(2, 18)).toString("hex")).toBe(span.traceId)
+        expect(Buffer.from(byteTag.subarray(19, 27)).toString("hex")).toBe(span.spanId)
+        expect(span.kind).toBe("client")
+        expect(span.attributes).toMatchObject({
+          "oneagent.channel.type": "TCP_IP",
+          "server.address": "payments.internal",
+          "server.port": 443,
+          "network.transport": "tcp"
+        })
+      }).pipe(withTest))
+
+    it.effect("currentStringTag inside the combinator is the outgoing call's tag", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const tag = yield* OneAgentSdk.currentStringTag.pipe(OneAgentSdk.traceOutgoingRemoteCall(outgoing))
+        const span = yield* test.span("Payments/charge")
+        expect(tag).toBe(`00-${span.traceId}-${span.spanId}-01`)
+        expect(yield* OneAgentSdk.currentStringTag).toBe("")
+      }).pipe(withTest))
+  })
+
+  describe("outcome from Exit", () => {
+    it.effect("a typed failure marks the span failed with _tag and message and an exception event", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const exit = yield* Effect.exit(
+          Effect.fail(new PaymentDeclined({ message: "card expired" })).pipe(OneAgentSdk.traceOutgoingRemoteCall(outgoing))
+        )
+        // The application's own result is unchanged.
+        assert(Exit.isFailure(exit))
+        expect(Cause.squash(exit.cause)).toBeInstanceOf(PaymentDeclined)
+        const span = yield* test.span("Payments/charge")
+        expect(span.status).toEqual({ code: "error", message: "PaymentDeclined: card expired" })
+        expect(span.events).toHaveLength(1)
+        expect(span.events[0]!.name).toBe("exception")
+        expect(span.events[0]!.attributes).toMatchObject({
+          "exception.type": "PaymentDeclined",
+          "exception.message": "card expired"
+        })
+      }).pipe(withTest))
+
+    it.effect("a defect marks the span failed with the error's class name", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        yield* Effect.exit(Effect.die(new RangeError("index 7")).pipe(OneAgentSdk.traceCustomService({
+          method: "m",
+          service: "s"
+        })))
+        const span = yield* test.span("s/m")
+        expect(span.status).toEqual({ code: "error", message: "RangeError: index 7" })
+        expect(String(span.events[0]!.attributes["exception.stacktrace"])).toContain("RangeError: index 7")
+      }).pipe(withTest))
+
+    it.live("an interruption is not a failure and sets effect.fiber.interrupted", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const fiber = yield* Effect.forkChild(Effect.never.pipe(OneAgentSdk.traceIncomingRemoteCall(incoming)))
+        yield* Effect.sleep("5 millis")
+        yield* Fiber.interrupt(fiber)
+        const span = yield* test.span("Orders/placeOrder")
+        expect(span.status.code).toBe("unset")
+        expect(span.attributes["effect.fiber.interrupted"]).toBe(true)
+      }).pipe(withTest))
+
+    it.effect("scoped tracers end with the scope's Exit", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const sdk = yield* OneAgentSdk
+        yield* Effect.exit(Effect.scoped(Effect.gen(function*() {
+          yield* sdk.traceCustomService({ method: "m", service: "s" })
+          return yield* new PaymentDeclined({ message: "no" })
+        })))
+        expect((yield* test.span("s/m")).status.message).toBe("PaymentDeclined: no")
+      }).pipe(withTest))
+  })
+
+  describe("parentage through Effect context", () => {
+    it.effect("a scoped tracer is the parent of everything later in its scope", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const sdk = yield* OneAgentSdk
+        yield* Effect.scoped(Effect.gen(function*() {
+          yield* sdk.traceIncomingRemoteCall(incoming)
+          yield* Effect.scoped(sdk.traceOutgoingRemoteCall(outgoing))
+          yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
+        }))
+        yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "after", service: "s" }))
+        const root = yield* test.span("Orders/placeOrder")
+        expect((yield* test.children(root)).map((s) => s.name)).toEqual(["Payments/charge", "s/m"])
+        // The scope closed: the next tracer is a new root again.
+        expect((yield* test.span("s/after")).parentSpanId).toBeUndefined()
+      }).pipe(withTest))
+
+    it.live("1,000 interleaving fibers each build their own correct tree", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const request = (i: number) =>
+          Effect.gen(function*() {
+            yield* Effect.sleep(`${i % 7} millis`)
+            yield* OneAgentSdk.addCustomRequestAttribute("request", i)
+            yield* Effect.yieldNow.pipe(OneAgentSdk.traceOutgoingRemoteCall({ ...outgoing, method: `charge-${i}` }))
+            yield* Effect.sleep(`${(i * 3) % 5} millis`).pipe(
+              OneAgentSdk.traceCustomService({ method: `audit-${i}`, service: "Audit" })
+            )
+          }).pipe(OneAgentSdk.traceIncomingRemoteCall({ ...incoming, method: `order-${i}` }))
+        yield* Effect.forEach(Array.from({ length: 1000 }, (_, i) => i), request, { concurrency: "unbounded" })
+        const spans = yield* test.spans
+        expect(spans).toHaveLength(3000)
+        for (let i = 0; i < 1000; i++) {
+          const root = yield* test.span(`Orders/order-${i}`)
+          expect(root.parentSpanId).toBeUndefined()
+          expect(root.attributes["request"]).toBe(i)
+          const children = yield* test.children(root)
+          expect(children.map((s) => s.name).sort()).toEqual([`Audit/audit-${i}`, `Payments/charge-${i}`])
+        }
+        expect(new Set(spans.map((s) => s.traceId)).size).toBe(1000)
+      }).pipe(withTest))
+  })
+
+  describe("custom request attributes", () => {
+    it.effect("land on the nearest service call, from children and forked fibers, keeping repeated keys", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        yield* Effect.gen(function*() {
+          yield* OneAgentSdk.addCustomRequestAttribute("errorCount", 42)
+          yield* OneAgentSdk.addCustomRequestAttribute("gross weight", 2.39)
+          yield* OneAgentSdk.addCustomRequestAttribute("famous actor", "Benedict Cumberbatch")
+          yield* OneAgentSdk.addCustomRequestAttribute("tag", "a").pipe(OneAgentSdk.traceOutgoingRemoteCall(outgoing))
+          const fiber = yield* Effect.forkChild(OneAgentSdk.addCustomRequestAttribute("tag", "b"))
+          yield* Fiber.join(fiber)
+          yield* OneAgentSdk.addCustomRequestAttribute("nested", 1).pipe(
+            OneAgentSdk.traceCustomService({ method: "m", service: "s" })
+          )
+        }).pipe(OneAgentSdk.traceIncomingRemoteCall(incoming))
+        const root = yield* test.span("Orders/placeOrder")
+        expect(root.attributes).toMatchObject({
+          errorCount: 42,
+          "gross weight": 2.39,
+          "famous actor": "Benedict Cumberbatch",
+          tag: ["a", "b"]
+        })
+        expect(root.attributes["nested"]).toBeUndefined()
+        expect((yield* test.span("s/m")).attributes["nested"]).toBe(1)
+        expect((yield* test.span("Payments/charge")).attributes["tag"]).toBeUndefined()
+      }).pipe(withTest))
+
+    it.effect("with no open service call: misuse for the strict layer, a diagnostic in production", () =>
+      Effect.gen(function*() {
+        const strict = yield* Effect.exit(OneAgentSdk.addCustomRequestAttribute("k", 1).pipe(withTest))
+        assert(Exit.isFailure(strict))
+        expect(Cause.pretty(strict.cause)).toContain("no open service call")
+        const diagnostics: Array<string> = []
+        yield* OneAgentSdk.addCustomRequestAttribute("k", 1).pipe(
+          Effect.provide(OneAgentSdk.layer({ diagnosticCallback: (m) => diagnostics.push(m) }))
+        )
+        expect(diagnostics).toEqual([expect.stringContaining("no open service call")])
+      }))
+  })
+
+  describe("in-process links", () => {
+    it.live("continue the creator's trace in another fiber, even after the creator ended", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const work = yield* Effect.gen(function*() {
+          const link = yield* OneAgentSdk.createInProcessLink
+          // Started now, but runs after the incoming call below has ended.
+          return yield* Effect.forkDetach(
+            Effect.sleep("20 millis").pipe(
+              Effect.andThen(Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "later", service: "Jobs" }))),
+              OneAgentSdk.traceInProcessLink(link)
+            )
+          )
+        }).pipe(OneAgentSdk.traceIncomingRemoteCall(incoming))
+        const root = yield* test.span("Orders/placeOrder")
+        yield* Fiber.join(work)
+        const link = yield* test.span("InProcessLink")
+        const job = yield* test.span("Jobs/later")
+        expect(link.traceId).toBe(root.traceId)
+        expect(link.parentSpanId).toBe(root.spanId)
+        expect(link.startTime > root.endTime).toBe(true)
+        expect(job.parentSpanId).toBe(link.spanId)
+      }).pipe(withTest))
+
+    it.effect("keep working after the creator's engine slot was reused, from the context they carry", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const link = yield* OneAgentSdk.createInProcessLink.pipe(OneAgentSdk.traceIncomingRemoteCall(incoming))
+        const root = yield* test.span("Orders/placeOrder")
+        // Enough spans that the creator's slot is handed out again.
+        for (let i = 0; i < 10_000; i++) yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
+        yield* test.clear
+        yield* Effect.void.pipe(OneAgentSdk.traceInProcessLink(link))
+        const linked = yield* test.span("InProcessLink")
+        expect(linked.traceId).toBe(root.traceId)
+        expect(linked.parentSpanId).toBe(root.spanId)
+      }).pipe(withTest))
+
+    it.effect("an empty link (no current trace) traces nothing", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const link = yield* OneAgentSdk.createInProcessLink
+        expect(link.handle).toBe(0)
+        expect(yield* Effect.succeed(1).pipe(OneAgentSdk.traceInProcessLink(link))).toBe(1)
+        expect(yield* test.spans).toHaveLength(0)
+      }).pipe(withTest))
+  })
+
+  describe("misuse", () => {
+    it.effect("ending twice, tag after end, markFailed after end: the strict layer fails each", () =>
+      Effect.gen(function*() {
+        const sdk = yield* OneAgentSdk
+        const attempts: Array<(t: Tracers.OutgoingRemoteCallTracer) => Effect.Effect<unknown>> = [
+          (t) => Effect.andThen(t.end, t.end),
+          (t) => Effect.andThen(t.end, t.outgoingStringTag),
+          (t) => Effect.andThen(t.end, t.outgoingByteTag),
+          (t) => Effect.andThen(t.end, t.markFailed("E", "m"))
+        ]
+        for (const misuse of attempts) {
+          const exit = yield* Effect.exit(Effect.scoped(Effect.flatMap(sdk.traceOutgoingRemoteCall(outgoing), misuse)))
+          assert(Exit.isFailure(exit))
+          expect(Cause.pretty(exit.cause)).toContain("already ended")
+        }
+      }).pipe(withTest))
+
+    it.effect("in production misuse is a diagnostic and never changes the application's result", () =>
+      Effect.gen(function*() {
+        const diagnostics: Array<string> = []
+        const result = yield* Effect.gen(function*() {
+          const sdk = yield* OneAgentSdk
+          const call = yield* sdk.traceOutgoingRemoteCall(outgoing)
+          yield* call.end
+          yield* call.end
+          const tag = yield* call.outgoingStringTag
+          yield* call.markFailed("E", "late")
+          return tag
+        }).pipe(
+          Effect.scoped,
+          Effect.provide(OneAgentSdk.layer({ diagnosticCallback: (m) => diagnostics.push(m) }))
+        )
+        expect(result).toBe("")
+        expect(diagnostics).toHaveLength(3)
+        for (const d of diagnostics) expect(d).toContain("already ended")
+      }))
+
+    it.effect("arguments of the wrong type from untyped callers: coerced, reported, the effect still runs", () =>
+      Effect.gen(function*() {
+        const diagnostics: Array<string> = []
+        const bad = { method: 42, service: null, endpoint: undefined } as unknown as typeof incoming
+        const result = yield* Effect.succeed("ran").pipe(
+          OneAgentSdk.traceIncomingRemoteCall(bad),
+          Effect.provide(OneAgentSdk.layer({ diagnosticCallback: (m) => diagnostics.push(m) }))
+        )
+        expect(result).toBe("ran")
+        expect(diagnostics.join("\n")).toContain(`"method" must be a string`)
+        expect(diagnostics.join("\n")).toContain(`"service" must be a string`)
+        const strict = yield* Effect.exit(Effect.void.pipe(OneAgentSdk.traceIncomingRemoteCall(bad), withTest))
+        assert(Exit.isFailure(strict))
+      }))
+
+    it.effect("a callback that throws does not reach the application", () =>
+      Effect.gen(function*() {
+        const result = yield* OneAgentSdk.addCustomRequestAttribute("k", 1).pipe(
+          Effect.as("fine"),
+          Effect.provide(OneAgentSdk.layer({
+            diagnosticCallback: () => {
+              throw new Error("callback bug")
+            }
+          }))
+        )
+        expect(result).toBe("fine")
+      }))
+
+    it.effect("a tracer left open is listed by openSpans", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const sdk = yield* OneAgentSdk
+        const neverClosed = yield* Scope.make()
+        yield* sdk.traceCustomService({ method: "leaked", service: "s" }).pipe(
+          Effect.provideService(Scope.Scope, neverClosed)
+        )
+        expect(yield* test.openSpans).toEqual(["s/leaked"])
+        yield* Scope.close(neverClosed, Exit.void)
+        expect(yield* test.openSpans).toEqual([])
+      }).pipe(withTest))
+  })
+
+  describe("limits", () => {
+    it.effect("strings over 250 characters are truncated and the truncation is visible", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const long = "é".repeat(1_000_000)
+        yield* Effect.void.pipe(OneAgentSdk.traceIncomingRemoteCall({ ...incoming, endpoint: long }))
+        const span = yield* test.span("Orders/placeOrder")
+        expect([...String(span.attributes["oneagent.remote_call.endpoint"])]).toHaveLength(250)
+        expect(span.attributes["oneagent.truncated"]).toBe("oneagent.remote_call.endpoint")
+      }).pipe(withTest))
+  })
+
+  describe("without the native engine", () => {
+    it.effect("InitResult -2 says why, state is ERROR and every tracer is a no-op that runs the effect", () =>
+      Effect.gen(function*() {
+        const sdk = yield* OneAgentSdk
+        expect(sdk.initResult.status).toBe(InitResult.STATUS_LOAD_ERROR)
+        expect(sdk.initResult.error).toContain("could not be loaded")
+        expect(sdk.initResult.error).toContain("npm rebuild effect-oneagent")
+        expect(InitResult.isOk(sdk.initResult)).toBe(false)
+        expect(yield* sdk.agentState).toBe(AgentState.ERROR)
+        expect(sdk.agentFound).toBe(false)
+        const result = yield* Effect.gen(function*() {
+          yield* OneAgentSdk.addCustomRequestAttribute("k", 1)
+          const tag = yield* OneAgentSdk.currentStringTag.pipe(OneAgentSdk.traceOutgoingRemoteCall(outgoing))
+          const call = yield* sdk.traceOutgoingRemoteCall(outgoing)
+          return [tag, yield* call.outgoingStringTag, (yield* call.outgoingByteTag).length]
+        }).pipe(OneAgentSdk.traceIncomingRemoteCall(incoming), Effect.scoped)
+        expect(result).toEqual(["", "", 0])
+        const failed = yield* Effect.exit(Effect.fail("boom").pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" })))
+        expect(failed).toEqual(Exit.fail("boom"))
+      }).pipe(Effect.provide(OneAgentSdk.layer({ nativeModulePath: "/nonexistent/effect_oneagent.node" }))))
+  })
+})
