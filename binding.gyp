@@ -4,7 +4,10 @@
       "target_name": "effect_oneagent",
       "sources": [
         "native/addon.cc",
+        "native/encoder.cc",
         "native/engine.cc",
+        "native/export_bindings.cc",
+        "native/exporter.cc",
         "native/records.cc",
         "native/tags.cc"
       ],

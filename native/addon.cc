@@ -19,6 +19,8 @@ Addon* addon_of(napi_env env) { return static_cast<Addon*>(Napi::Env(env).GetIns
 
 static void Cleanup(void* data) {
   auto* addon = static_cast<Addon*>(data);
+  if (addon->exporter) addon->exporter->stop(false);
+  addon->exporter.reset();
   addon->engine.reset();
 }
 
@@ -84,6 +86,8 @@ static napi_value JS_engine_shutdown(napi_env env, napi_callback_info info) {
   Addon* addon = addon_of(env);
   if (!addon->engine) return int32(env, 0);
   if (--addon->init_count > 0) return int32(env, static_cast<int32_t>(addon->init_count));
+  if (addon->exporter) addon->exporter->stop(true);
+  addon->exporter.reset();
   addon->engine.reset();
   if (addon->counters_ref != nullptr) {
     napi_delete_reference(env, addon->counters_ref);
@@ -232,11 +236,17 @@ static napi_value JS_span_start_tagged(napi_env env, napi_callback_info info) {
   return int32(env, handle);
 }
 
-/** Starts a span that continues an in-process link: (link, template) → handle. */
+/** Starts a span that continues an in-process link: (creator handle, template, creator traceparent) → handle. */
 static napi_value JS_span_start_linked(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
+  Args<3> a(env, info);
   if (!a.engine()) return int32(env, kShutDown);
-  return int32(env, a.engine()->start_linked(a.u32(0), a.u32(1)));
+  std::string tag;
+  bool truncated;
+  TraceContext link;
+  if (!read_string(env, a.argv[2], 128, tag, &truncated) || !parse_traceparent(tag.data(), tag.size(), link)) {
+    return int32(env, kStaleHandle);
+  }
+  return int32(env, a.engine()->start_linked(a.u32(0), link, a.u32(1)));
 }
 
 /** Renames a span, for names too varied to intern: (handle, name) → status. */
@@ -324,24 +334,11 @@ static napi_value JS_span_tag_bytes(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/** Creates an in-process link from a span: (handle) → link handle or negative status. */
-static napi_value JS_link_create(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  if (!a.engine()) return int32(env, kShutDown);
-  return int32(env, a.engine()->link_create(a.u32(0)));
-}
-
-/** Releases an in-process link: (link) → status. */
-static napi_value JS_link_release(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  if (!a.engine()) return int32(env, kShutDown);
-  return int32(env, a.engine()->link_release(a.u32(0)));
-}
-
 /** Takes up to `max` finished spans out of the ring as plain objects (tests and the console sink): (max) → array. */
 static napi_value JS_records_drain(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
-  if (!a.engine()) return Napi::Array::New(env, 0);
+  // The ring has one consumer: while the export thread runs, it is that consumer.
+  if (!a.engine() || (a.addon->exporter && a.addon->exporter->running())) return Napi::Array::New(env, 0);
   return drain_records(Napi::Env(env), *a.engine(), a.u32(0));
 }
 
@@ -373,12 +370,13 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       EXPORT(engine_init),      EXPORT(engine_shutdown), EXPORT(engine_version),  EXPORT(intern),
       EXPORT(span_start),       EXPORT(span_start_tagged), EXPORT(span_start_linked), EXPORT(span_end),
       EXPORT(span_attr),        EXPORT(span_service_attr), EXPORT(span_fail),       EXPORT(span_tag),
-      EXPORT(span_tag_bytes),   EXPORT(link_create),     EXPORT(link_release),    EXPORT(records_drain),
+      EXPORT(span_tag_bytes),   EXPORT(records_drain),
       EXPORT(spans_open),       EXPORT(template_create), EXPORT(span_name),
 #undef EXPORT
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   exports.Set("counter_count", Napi::Number::New(env, kCounterCount));
+  register_export_bindings(env, exports);
   return exports;
 }
 

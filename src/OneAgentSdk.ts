@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import type { AgentState } from "./AgentState.ts"
+import type { ExportOptions } from "./ExportConfig.ts"
 import type { InitResult } from "./InitResult.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { CurrentSpan, type Runtime } from "./internal/runtime.ts"
@@ -45,7 +46,22 @@ export interface Options {
   readonly logLevel?: "off" | "finest" | undefined
   /** Load the engine from this `.node` file instead of the package's `prebuilds/` (bundlers). */
   readonly nativeModulePath?: string | undefined
+  /**
+   * Where spans go: an OTLP/HTTP receiver, Dynatrace, or the default OTLP/JSON lines file. Unset fields
+   * come from the `OTEL_*` and `DT_*` environment variables.
+   */
+  readonly export?: ExportOptions | undefined
+  /** How often the export thread sends what has ended, in milliseconds. Default 1000. */
+  readonly exportInterval?: number | undefined
 }
+
+/**
+ * Counts since the engine started, read from memory shared with it (no call).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Stats extends ServiceImpl.Stats {}
 
 /**
  * The SDK service. Its methods are the scoped forms of the tracers: each returns a started tracer that
@@ -71,7 +87,7 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
    * @category layers
    */
   static readonly layer = (options: Options = {}): Layer.Layer<OneAgentSdk> =>
-    Layer.effect(OneAgentSdk)(Lifecycle.acquire(options, false, { _tag: "Production" }))
+    Layer.effect(OneAgentSdk)(Lifecycle.acquire(options, false, { _tag: "Export" }))
 
   /**
    * Wraps an effect in an incoming remote call tracer (SERVER span; may start a trace, or continue the

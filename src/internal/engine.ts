@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Effect from "effect/Effect"
 import type { Addon, AttributeValue } from "./addon.ts"
 import { Counter } from "./codes.ts"
 
@@ -24,6 +25,11 @@ export interface Engine {
   readonly templates: Map<string, number>
   /** The one consumer of finished spans, closed (collecting what is left) before the engine shuts down. */
   sink: { readonly close: () => void } | undefined
+  /** Runs when the last layer releases the engine, before it shuts down (the export pipeline's flush). */
+  beforeShutdown: Effect.Effect<void>
+  /** The export pipeline's view, shared by every layer that joined this engine. */
+  exportState: () => 0 | 1
+  exportStats: () => { readonly exported: number; readonly dropped: number; readonly pending: number }
   refs: number
   closed: boolean
 }
@@ -52,6 +58,9 @@ export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine;
     keys: new Map(),
     templates: new Map(),
     sink: undefined,
+    beforeShutdown: Effect.void,
+    exportState: () => 0,
+    exportStats: () => ({ exported: 0, dropped: 0, pending: 0 }),
     refs: 1,
     closed: false
   }
@@ -63,18 +72,22 @@ export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine;
  *
  * @internal
  */
-export const release = (engine: Engine): void => {
-  if (engine.closed) return
-  if (--engine.refs === 0) {
-    try {
-      engine.sink?.close()
-    } finally {
-      engine.closed = true
-      if (current === engine) current = undefined
-    }
-  }
-  engine.addon.engine_shutdown()
-}
+export const release = (engine: Engine): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    if (engine.closed) return Effect.void
+    if (--engine.refs > 0) return Effect.sync(() => void engine.addon.engine_shutdown())
+    return engine.beforeShutdown.pipe(
+      Effect.ensuring(Effect.sync(() => {
+        try {
+          engine.sink?.close()
+        } finally {
+          engine.closed = true
+          if (current === engine) current = undefined
+          engine.addon.engine_shutdown()
+        }
+      }))
+    )
+  })
 
 /** @internal The id of an attribute key, interned once per engine. */
 export const keyId = (engine: Engine, key: string): number => {

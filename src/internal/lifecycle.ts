@@ -1,21 +1,25 @@
 /**
- * Acquiring and releasing the SDK: load the addon, initialise (or join) the engine, attach a sink, and on
- * release collect what is left and shut the engine down. Never fails: problems end up in InitResult.
+ * Acquiring and releasing the SDK: load the addon, initialise (or join) the engine, attach the span
+ * consumer (the export pipeline, or memory for the test layer), and on the last release flush within the
+ * deadline and shut the engine down. Never fails: problems end up in InitResult and the diagnostics.
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as AgentState from "../AgentState.ts"
+import * as ExportConfig from "../ExportConfig.ts"
 import * as InitResult from "../InitResult.ts"
 import { load } from "./addon.ts"
 import * as EngineModule from "./engine.ts"
-import type { Runtime } from "./runtime.ts"
+import * as Export from "./export.ts"
+import { notify, type Runtime } from "./runtime.ts"
 import * as Service from "./service.ts"
 import * as Sinks from "./sinks.ts"
 
 /** @internal The library's own version, the first half of `agentVersionString`. */
-export const LIBRARY_VERSION = "0.1.0"
+export const LIBRARY_VERSION = ExportConfig.sdkVersion
 
 /** @internal Options as lifecycle needs them; the public type is `OneAgentSdk.Options`. */
 export interface LifecycleOptions {
@@ -27,15 +31,50 @@ export interface LifecycleOptions {
   readonly console?: boolean | undefined
   readonly logLevel?: "off" | "finest" | undefined
   readonly nativeModulePath?: string | undefined
+  readonly export?: ExportConfig.ExportOptions | undefined
+  readonly exportInterval?: number | undefined
 }
 
 /** @internal */
-export type SinkMode = { readonly _tag: "Production" } | { readonly _tag: "Memory"; onSink: (sink: Sinks.MemorySink) => void }
-
-const envFlag = (name: string): boolean => /^(1|true|yes|on)$/i.test(process.env[name] ?? "")
+export type SinkMode = { readonly _tag: "Export" } | {
+  readonly _tag: "Memory"
+  readonly onSink: (sink: Sinks.MemorySink) => void
+}
 
 const stderrLogger = (level: string) => (message: string) => {
   process.stderr.write(`[effect-oneagent ${level}] ${message}\n`)
+}
+
+const makeRuntime = (options: LifecycleOptions, strict: boolean): Runtime => {
+  const finest = options.logLevel === "finest" ||
+    (options.logLevel === undefined && /^finest$/i.test(process.env.ONEAGENT_SDK_LOG ?? ""))
+  return {
+    engine: undefined,
+    strict,
+    callbacks: {
+      diagnostic: options.diagnosticCallback ?? (finest ? stderrLogger("diagnostic") : undefined),
+      verbose: options.verboseCallback ?? (finest ? stderrLogger("verbose") : undefined)
+    },
+    ignoreReason: undefined,
+    released: false
+  }
+}
+
+// Resolves the export target; a setting that cannot be used falls back to the file default with a warning.
+const resolveExport = (options: LifecycleOptions) => {
+  const exportOptions: ExportConfig.ExportOptions = options.console === undefined
+    ? options.export ?? {}
+    : { ...options.export, console: options.console }
+  return ExportConfig.resolve(exportOptions).pipe(
+    Effect.map((resolved) => ({ resolved, warning: undefined as string | undefined })),
+    Effect.catch((error) =>
+      Effect.map(ExportConfig.resolve({ console: exportOptions.console ?? false }), (resolved) => ({
+        resolved,
+        warning: `${error.message}; exporting to the file ${resolved.target._tag === "File" ? resolved.target.path : ""} instead`
+      }))
+    ),
+    Effect.orDie
+  )
 }
 
 /** @internal */
@@ -44,74 +83,79 @@ export const acquire = (
   strict: boolean,
   mode: SinkMode
 ): Effect.Effect<Service.Service, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.sync(() => {
-      const finest = options.logLevel === "finest" ||
-        (options.logLevel === undefined && /^finest$/i.test(process.env.ONEAGENT_SDK_LOG ?? ""))
-      const runtime: Runtime = {
-        engine: undefined,
-        strict,
-        callbacks: {
-          diagnostic: options.diagnosticCallback ?? (finest ? stderrLogger("diagnostic") : undefined),
-          verbose: options.verboseCallback ?? (finest ? stderrLogger("verbose") : undefined)
-        },
-        ignoreReason: undefined,
-        released: false
-      }
-      const loaded = load(options.nativeModulePath)
-      if (loaded._tag === "Failed") {
-        const service = Service.make(runtime, {
-          result: { status: InitResult.STATUS_LOAD_ERROR, error: loaded.message },
-          found: loaded.found,
-          compatible: false,
-          version: `${LIBRARY_VERSION}/-`
-        }, () => AgentState.ERROR)
-        return { service, runtime }
-      }
-      const acquired = EngineModule.acquire(loaded.addon, {
-        ringCapacity: options.bufferSize ?? 65_536,
-        sampleRatio: options.sampleRatio ?? 1,
-        maxAttributes: options.maxAttributes ?? 128
-      })
-      const version = `${LIBRARY_VERSION}/${loaded.version}`
-      if (acquired === -1) {
-        const service = Service.make(runtime, {
-          result: { status: InitResult.STATUS_INIT_ERROR, error: "the native engine refused the options" },
-          found: true,
-          compatible: true,
-          version
-        }, () => AgentState.ERROR)
-        return { service, runtime }
-      }
-      const { engine, status } = acquired
-      const live: Runtime = { ...runtime, engine }
-      // A joining layer shares the first one's sink: only one consumer may take spans from the engine.
-      if (status === 0) {
-        if (mode._tag === "Memory") {
-          engine.sink = Sinks.memory(engine)
-        } else if (options.console ?? envFlag("ONEAGENT_CONSOLE")) {
-          engine.sink = Sinks.console(engine, (text) => process.stderr.write(text))
-        } else {
-          engine.sink = Sinks.discard(engine)
-        }
-      }
-      if (mode._tag === "Memory" && engine.sink !== undefined && "spans" in engine.sink) {
-        mode.onSink(engine.sink as Sinks.MemorySink)
-      }
-      const service = Service.make(live, {
-        result: {
-          status: status === 0 ? InitResult.STATUS_INITIALIZED : InitResult.STATUS_ALREADY_INITIALIZED,
-          error: status === 0 ? undefined : "already initialized: this layer shares the running engine and its options"
-        },
+  Effect.gen(function*() {
+    const runtime = makeRuntime(options, strict)
+    const loaded = load(options.nativeModulePath)
+    if (loaded._tag === "Failed") {
+      return Service.make(runtime, {
+        result: { status: InitResult.STATUS_LOAD_ERROR, error: loaded.message },
+        found: loaded.found,
+        compatible: false,
+        version: `${LIBRARY_VERSION}/-`
+      }, () => AgentState.ERROR, noStats)
+    }
+    const version = `${LIBRARY_VERSION}/${loaded.version}`
+    const acquired = EngineModule.acquire(loaded.addon, {
+      ringCapacity: options.bufferSize ?? 65_536,
+      sampleRatio: options.sampleRatio ?? 1,
+      maxAttributes: options.maxAttributes ?? 128
+    })
+    if (acquired === -1) {
+      return Service.make(runtime, {
+        result: { status: InitResult.STATUS_INIT_ERROR, error: "the native engine refused the options" },
         found: true,
         compatible: true,
         version
-      }, () => live.released ? AgentState.PERMANENTLY_INACTIVE : AgentState.ACTIVE)
-      return { service, runtime: live }
-    }),
-    ({ runtime }) =>
-      Effect.sync(() => {
-        runtime.released = true
-        if (runtime.engine !== undefined) EngineModule.release(runtime.engine)
+      }, () => AgentState.ERROR, noStats)
+    }
+    const { engine, status } = acquired
+    const live: Runtime = { ...runtime, engine }
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        live.released = true
+        return EngineModule.release(engine)
       })
-  ).pipe(Effect.map(({ service }) => service))
+    )
+    let warning: string | undefined
+    if (status === 0) {
+      if (mode._tag === "Memory") {
+        engine.sink = Sinks.memory(engine)
+      } else {
+        const { resolved, warning: problem } = yield* resolveExport(options)
+        warning = problem
+        if (warning !== undefined) notify(live, "diagnostic", warning)
+        // The pipeline lives as long as the engine, which may outlive this layer when others joined it.
+        const pipelineScope = yield* Scope.make()
+        const pipeline = yield* Export.start(live, engine, resolved, {
+          intervalMillis: options.exportInterval ?? 1000,
+          maxBatchSpans: 512
+        }).pipe(Scope.provide(pipelineScope))
+        engine.beforeShutdown = Scope.close(pipelineScope, Exit.void)
+        engine.exportState = pipeline.state
+        engine.exportStats = pipeline.stats
+      }
+    }
+    if (mode._tag === "Memory" && engine.sink !== undefined && "spans" in engine.sink) {
+      mode.onSink(engine.sink as Sinks.MemorySink)
+    }
+    return Service.make(live, {
+      result: status === 2
+        ? {
+          status: InitResult.STATUS_ALREADY_INITIALIZED,
+          error: "already initialized: this layer shares the running engine and its options"
+        }
+        : warning !== undefined
+        ? { status: InitResult.STATUS_INITIALIZED_WITH_WARNING, error: warning }
+        : { status: InitResult.STATUS_INITIALIZED, error: undefined },
+      found: true,
+      compatible: true,
+      version
+    }, () =>
+      live.released || engine.closed
+        ? AgentState.PERMANENTLY_INACTIVE
+        : engine.exportState() === 1
+        ? AgentState.TEMPORARILY_INACTIVE
+        : AgentState.ACTIVE, () => Service.statsOf(engine))
+  })
+
+const noStats = () => Service.emptyStats

@@ -18,8 +18,8 @@ import type {
   OutgoingRemoteCallOptions,
   OutgoingRemoteCallTracer
 } from "../Tracers.ts"
-import { Limit, Status } from "./codes.ts"
-import { keyId } from "./engine.ts"
+import { Counter, Limit, Status } from "./codes.ts"
+import { type Engine, keyId } from "./engine.ts"
 import { CurrentSpan, misuse, notify, report, type Runtime, type StartOptions } from "./runtime.ts"
 import * as Templates from "./templates.ts"
 import { currentTag, scoped } from "./tracer.ts"
@@ -48,6 +48,53 @@ export interface Service {
   readonly traceInProcessLink: (link: InProcessLink) => Effect.Effect<InProcessLinkTracer, never, Scope.Scope>
   readonly addCustomRequestAttribute: (key: string, value: CustomAttributeValue) => Effect.Effect<void>
   readonly currentStringTag: Effect.Effect<string>
+  readonly stats: Effect.Effect<Stats>
+}
+
+/** @internal Counts since the engine started; documented on `OneAgentSdk.Stats`. */
+export interface Stats {
+  readonly spansStarted: number
+  readonly spansEnded: number
+  readonly spansOpen: number
+  readonly spansUnsampled: number
+  readonly spansDroppedBuffer: number
+  readonly attributesDropped: number
+  readonly spansQueued: number
+  readonly spansExported: number
+  readonly spansDroppedExport: number
+  readonly spansPendingExport: number
+}
+
+/** @internal */
+export const emptyStats: Stats = {
+  spansStarted: 0,
+  spansEnded: 0,
+  spansOpen: 0,
+  spansUnsampled: 0,
+  spansDroppedBuffer: 0,
+  attributesDropped: 0,
+  spansQueued: 0,
+  spansExported: 0,
+  spansDroppedExport: 0,
+  spansPendingExport: 0
+}
+
+/** @internal Reads the shared counters: no call into the engine. */
+export const statsOf = (engine: Engine): Stats => {
+  const c = engine.counters
+  const exported = engine.exportStats()
+  return {
+    spansStarted: c[Counter.Started]!,
+    spansEnded: c[Counter.Ended]!,
+    spansOpen: c[Counter.Open]!,
+    spansUnsampled: c[Counter.Unsampled]!,
+    spansDroppedBuffer: c[Counter.DroppedRing]!,
+    attributesDropped: c[Counter.DroppedAttributes]!,
+    spansQueued: c[Counter.Queued]!,
+    spansExported: exported.exported,
+    spansDroppedExport: exported.dropped,
+    spansPendingExport: exported.pending
+  }
 }
 
 /** @internal The start options of an in-process link tracer, or undefined (with a note) for an empty link. */
@@ -79,7 +126,8 @@ export const addCustomAttribute = (runtime: Runtime, handle: number, key: string
 export const make = (
   runtime: Runtime,
   init: { readonly result: InitResult; readonly found: boolean; readonly compatible: boolean; readonly version: string },
-  agentState: () => AgentState
+  agentState: () => AgentState,
+  stats: () => Stats
 ): Service => ({
   [RuntimeKey]: runtime,
   initResult: init.result,
@@ -124,7 +172,8 @@ export const make = (
     }),
   currentStringTag: Effect.withFiber((fiber) =>
     Effect.succeed(currentTag(runtime, fiber.getRef(CurrentSpan), "currentStringTag"))
-  )
+  ),
+  stats: Effect.sync(stats)
 })
 
 /** @internal A tracer that records nothing, for starts that did not happen. */

@@ -31,12 +31,11 @@ export const memory = (engine: Engine): MemorySink => {
 }
 
 /**
- * Prints each trace once its root span has ended (or at close), polling on an unref'd timer so it never
- * keeps the process alive.
+ * Prints each trace as a tree once its root span has arrived; `close` prints what is left.
  *
  * @internal
  */
-export const console = (engine: Engine, write: (text: string) => void, intervalMillis = 200): Sink => {
+export const consoleTrees = (write: (text: string) => void) => {
   let pending: Array<SpanData.SpanData> = []
   const print = (spans: ReadonlyArray<SpanData.SpanData>) => {
     if (spans.length === 0) return
@@ -46,33 +45,23 @@ export const console = (engine: Engine, write: (text: string) => void, intervalM
       // stderr closed: nothing to do
     }
   }
-  const collect = () => {
-    if (engine.closed) return
-    for (const record of engine.addon.records_drain(0)) pending.push(SpanData.fromRecord(record))
-    const done = new Set(pending.filter((s) => s.parentSpanId === undefined).map((s) => s.traceId))
-    if (done.size === 0) return
-    print(pending.filter((s) => done.has(s.traceId)))
-    pending = pending.filter((s) => !done.has(s.traceId))
-  }
-  const timer = setInterval(collect, intervalMillis)
-  timer.unref()
   return {
-    collect,
+    add: (spans: ReadonlyArray<SpanData.SpanData>) => {
+      // A trace is printed when its root arrives, or (continued from another process, so it has no root
+      // here) one batch after its last span arrived.
+      const fresh = new Set(spans.map((s) => s.traceId))
+      const done = new Set(pending.filter((s) => !fresh.has(s.traceId)).map((s) => s.traceId))
+      for (const span of spans) {
+        pending.push(span)
+        if (span.parentSpanId === undefined) done.add(span.traceId)
+      }
+      if (done.size === 0) return
+      print(pending.filter((s) => done.has(s.traceId)))
+      pending = pending.filter((s) => !done.has(s.traceId))
+    },
     close: () => {
-      clearInterval(timer)
-      collect()
       print(pending)
       pending = []
     }
   }
-}
-
-/** @internal Drops finished spans (counted by the engine as ended), when nothing is configured to take them. */
-export const discard = (engine: Engine, intervalMillis = 200): Sink => {
-  const collect = () => {
-    if (!engine.closed) engine.addon.records_drain(0)
-  }
-  const timer = setInterval(collect, intervalMillis)
-  timer.unref()
-  return { collect, close: () => (clearInterval(timer), collect()) }
 }

@@ -1,0 +1,185 @@
+#include "exporter.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace oneagent {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Bounds the encoded batches waiting for the JS thread; past it, spans wait in the (bounded) ring instead.
+constexpr size_t kQueueSize = 64;
+// The engine does not signal pushes, so a filling ring is noticed by polling its size this often.
+constexpr milliseconds kPoll{10};
+
+// One call of the JS callback: a batch, or (bytes empty) the completion of flush `seq`.
+struct Delivery {
+  std::string bytes;
+  uint32_t spans = 0;
+  uint64_t seq = 0;
+};
+
+static void free_delivery(napi_env, void*, void* hint) { delete static_cast<Delivery*>(hint); }
+
+// Runs on the JS thread; env is null when the function is torn down with calls still queued.
+static void call_js(napi_env env, napi_value callback, void*, void* data) {
+  auto* d = static_cast<Delivery*>(data);
+  if (env == nullptr || callback == nullptr) {
+    delete d;
+    return;
+  }
+  napi_value args[2], undefined;
+  napi_get_undefined(env, &undefined);
+  if (d->bytes.empty()) {
+    napi_get_null(env, &args[0]);
+    napi_create_double(env, static_cast<double>(d->seq), &args[1]);
+    delete d;
+  } else {
+    napi_create_uint32(env, d->spans, &args[1]);
+    // Hand the encoded bytes over without a copy where the runtime allows external buffers.
+    if (napi_create_external_buffer(env, d->bytes.size(), d->bytes.data(), free_delivery, d, &args[0]) != napi_ok) {
+      napi_create_buffer_copy(env, d->bytes.size(), d->bytes.data(), nullptr, &args[0]);
+      delete d;
+    }
+  }
+  napi_call_function(env, undefined, callback, 2, args, nullptr);
+}
+
+std::unique_ptr<Exporter> Exporter::start(napi_env env, napi_value on_batch, Engine& engine, ExportConfig config,
+                                          napi_status* status) {
+  napi_value name;
+  napi_create_string_utf8(env, "effect-oneagent export", NAPI_AUTO_LENGTH, &name);
+  napi_threadsafe_function tsfn;
+  *status = napi_create_threadsafe_function(env, on_batch, nullptr, name, kQueueSize, 1, nullptr, nullptr, nullptr,
+                                            call_js, &tsfn);
+  if (*status != napi_ok) return nullptr;
+  // Pending exports must never keep the process alive; flushing on exit is the caller's decision.
+  napi_unref_threadsafe_function(env, tsfn);
+  std::unique_ptr<Exporter> exporter(new Exporter(engine, std::move(config), tsfn));
+  exporter->thread_ = std::thread(&Exporter::run, exporter.get());
+  return exporter;
+}
+
+Exporter::Exporter(Engine& engine, ExportConfig config, napi_threadsafe_function tsfn)
+    : engine_(engine), config_(std::move(config)), encoder_(engine.strings(), config_.encoder), tsfn_(tsfn) {}
+
+Exporter::~Exporter() { stop(false); }
+
+uint64_t Exporter::flush() {
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    seq = ++flush_requested_;
+  }
+  wake_.notify_one();
+  return seq;
+}
+
+void Exporter::stop(bool deliver) {
+  if (stopped_) return;
+  stopped_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    deliver_on_stop_ = deliver;
+  }
+  wake_.notify_one();
+  thread_.join();
+  // Queued calls still reach JS after a release; an abort (env cleanup) frees them without calling.
+  if (!tsfn_closed_) napi_release_threadsafe_function(tsfn_, deliver ? napi_tsfn_release : napi_tsfn_abort);
+}
+
+ExportStats Exporter::stats() const {
+  return {spans_encoded_.load(), batches_delivered_.load(), spans_dropped_.load(), bytes_delivered_.load()};
+}
+
+void Exporter::run() {
+  const milliseconds interval{std::max<uint32_t>(config_.interval_ms, 1)};
+  const Clock::duration poll = std::min(milliseconds(kPoll), interval);
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    if (!backlog_.empty()) {
+      // The callback queue was full: try again after a poll step; new spans wait in the ring meanwhile.
+      wake_.wait_for(lock, poll, [this] { return stopping_.load(); });
+    } else {
+      const Clock::time_point deadline = Clock::now() + interval;
+      while (!stopping_ && flush_requested_ == announced_ && engine_.ring().size() < config_.max_batch_spans) {
+        const Clock::time_point now = Clock::now();
+        if (now >= deadline) break;
+        wake_.wait_for(lock, std::min(poll, deadline - now));
+      }
+    }
+    const bool stopping = stopping_;
+    const bool active = !stopping || deliver_on_stop_;
+    const uint64_t target = flush_requested_;
+    lock.unlock();
+    if (active) round(target, stopping);
+    lock.lock();
+    if (stopping) break;
+  }
+  for (Delivery* d : backlog_) delete d;  // only left when stopping without delivery
+  backlog_.clear();
+}
+
+// Exports what is in the ring now, in batches, then announces flush `target`. Spans that producers add
+// meanwhile wait for the next round, so a busy producer cannot keep the thread from sleeping.
+void Exporter::round(uint64_t target, bool stopping) {
+  if (!send_backlog(stopping)) return;
+  SpanRing& ring = engine_.ring();
+  uint64_t budget = ring.size();
+  while (true) {
+    encoder_.commit();  // the span that did not fit into the previous batch, if any
+    while (budget > 0 && encoder_.count() < config_.max_batch_spans) {
+      SpanRecord* r = ring.pop();
+      if (r == nullptr) break;
+      --budget;
+      size_t size = encoder_.stage(*r);
+      delete r;
+      if (encoder_.count() > 0 && size > config_.max_batch_bytes) break;
+      encoder_.commit();
+    }
+    uint32_t spans = encoder_.count();
+    if (spans == 0) break;
+    auto* d = new Delivery();
+    d->bytes = encoder_.take();
+    d->spans = spans;
+    spans_encoded_ += spans;
+    backlog_.push_back(d);
+    // A full queue ends the round early; the next round's budget covers what this one left behind.
+    if (!send_backlog(stopping)) return;
+  }
+  if (target != announced_) {
+    auto* d = new Delivery();
+    d->seq = target;
+    backlog_.push_back(d);
+    announced_ = target;
+    send_backlog(stopping);
+  }
+}
+
+// Queues the backlog for the JS thread without blocking; false when the callback queue is full. While stopping
+// (the JS thread waits in join and cannot empty the queue) or once N-API is closing, what does not fit is dropped.
+bool Exporter::send_backlog(bool stopping) {
+  while (!backlog_.empty()) {
+    Delivery* d = backlog_.front();
+    const uint32_t spans = d->spans;  // d belongs to the JS thread once queued
+    const size_t bytes = d->bytes.size();
+    napi_status status = tsfn_closed_ ? napi_closing : napi_call_threadsafe_function(tsfn_, d, napi_tsfn_nonblocking);
+    if (status == napi_queue_full && !stopping) return false;
+    backlog_.pop_front();
+    if (status == napi_ok) {
+      if (spans > 0) {  // completions are not batches
+        batches_delivered_ += 1;
+        bytes_delivered_ += bytes;
+      }
+      continue;
+    }
+    if (status == napi_closing) tsfn_closed_ = true;
+    spans_dropped_ += spans;
+    delete d;
+  }
+  return true;
+}
+
+}  // namespace oneagent

@@ -1,0 +1,442 @@
+// The native export path: the engine's ring drained by the export thread, encoded as OTLP protobuf and
+// OTLP/JSON, checked against the official generated definitions of opentelemetry-proto.
+import { createRequire } from "node:module"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+
+const require = createRequire(import.meta.url)
+const addon = require("../build/Release/effect_oneagent.node")
+const root = require("@opentelemetry/otlp-transformer/build/src/generated/root.js")
+const v1 = root.opentelemetry.proto
+const ExportTraceServiceRequest = v1.collector.trace.v1.ExportTraceServiceRequest
+
+const SERVER = 2
+const CLIENT = 3
+const SERVICE_CALL = 2
+const STATUS_ERROR = 2
+const INCOMING = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+type Format = "protobuf" | "json"
+
+// Collects what the export thread delivers; flush() resolves once the thread confirms the flush.
+class Sink {
+  readonly batches: Array<Buffer> = []
+  spans = 0
+  completed = 0
+  private waiters: Array<{ seq: number; resolve: () => void }> = []
+
+  readonly onBatch = (bytes: Uint8Array | null, n: number): void => {
+    if (bytes === null) {
+      this.completed = Math.max(this.completed, n)
+      this.waiters = this.waiters.filter((w) => (w.seq <= n ? (w.resolve(), false) : true))
+      return
+    }
+    this.batches.push(Buffer.from(bytes))
+    this.spans += n
+  }
+
+  flush(): Promise<void> {
+    const seq = addon.exporter_flush()
+    expect(seq).toBeGreaterThan(0)
+    return new Promise((resolve) => this.waiters.push({ seq, resolve }))
+  }
+}
+
+const resource: Array<[string, string | number | boolean]> = [
+  ["service.name", "checkout"],
+  ["process.pid", 4242],
+  ["sample.ratio", 0.25],
+  ["dt.debug", true]
+]
+
+function start(format: Format, sink: Sink, options: Record<string, unknown> = {}): void {
+  const config = {
+    format,
+    resource,
+    scopeName: "effect-oneagent",
+    scopeVersion: "0.1.0",
+    maxBatchSpans: 512,
+    maxBatchBytes: 4 << 20,
+    intervalMs: 50,
+    ...options
+  }
+  expect(addon.exporter_start(config, sink.onBatch)).toBe(0)
+}
+
+interface Created {
+  readonly root: { trace: string; span: string }
+  readonly child: { trace: string; span: string }
+  readonly tagged: { trace: string; span: string }
+  readonly before: bigint
+  readonly after: bigint
+}
+
+const parseTag = (tag: string) => {
+  const [, trace, span] = tag.split("-")
+  return { trace: trace!, span: span! }
+}
+
+// A service call with attributes of every type and a repeated key, a failed child, and a span under an incoming tag.
+function createSpans(): Created {
+  const before = BigInt(Date.now()) * 1_000_000n - 1_000_000n
+  const server = addon.template_create("GET /orders", SERVER, SERVICE_CALL, ["http.request.method", "GET", 0])
+  const client = addon.template_create("SELECT orders", CLIENT, 0, [])
+  const h = addon.span_start(0, server)
+  expect(h).toBeGreaterThan(0)
+  expect(addon.span_attr(h, addon.intern("s"), "text \"quoted\"\n\u0001 ünï €", 0)).toBe(0)
+  expect(addon.span_attr(h, addon.intern("i"), 42)).toBe(0)
+  expect(addon.span_attr(h, addon.intern("neg"), -7)).toBe(0)
+  expect(addon.span_attr(h, addon.intern("big"), 2n ** 62n)).toBe(0)
+  expect(addon.span_attr(h, addon.intern("d"), 1.5)).toBe(0)
+  expect(addon.span_attr(h, addon.intern("b"), true)).toBe(0)
+  expect(addon.span_attr(h, addon.intern("nan"), NaN)).toBe(0)
+  expect(addon.span_attr(h, addon.intern("inf"), Infinity)).toBe(0)
+  expect(addon.span_attr(h, addon.intern("ninf"), -Infinity)).toBe(0)
+  const custom = addon.intern("custom")
+  expect(addon.span_service_attr(h, custom, "first")).toBe(0)
+  expect(addon.span_service_attr(h, custom, 2)).toBe(0)
+  expect(addon.span_service_attr(h, custom, "third")).toBe(0)
+  const c = addon.span_start(h, client)
+  expect(c).toBeGreaterThan(0)
+  const rootTag = parseTag(addon.span_tag(h))
+  const childTag = parseTag(addon.span_tag(c))
+  expect(addon.span_fail(c, "MyError", "boom", "at query (db.ts:1)")).toBe(0)
+  expect(addon.span_end(c)).toBe(0)
+  expect(addon.span_end(h)).toBe(0)
+  const t = addon.span_start_tagged(0, server, INCOMING, "a=b")
+  expect(t).toBeGreaterThan(0)
+  const taggedTag = parseTag(addon.span_tag(t))
+  expect(addon.span_end(t)).toBe(0)
+  const after = BigInt(Date.now()) * 1_000_000n + 1_000_000n
+  return { root: rootTag, child: childTag, tagged: taggedTag, before, after }
+}
+
+const hex = (bytes: Uint8Array | null | undefined): string => Buffer.from(bytes ?? []).toString("hex")
+const big = (v: unknown): bigint => BigInt(String(v))
+
+// AnyValue (decoded protobuf) as a plain JS value; ints as bigint.
+function anyValue(v: any): unknown {
+  if (v.stringValue != null) return v.stringValue
+  if (v.boolValue != null) return v.boolValue
+  if (v.intValue != null) return big(v.intValue)
+  if (v.doubleValue != null) return v.doubleValue
+  if (v.arrayValue != null) return v.arrayValue.values.map(anyValue)
+  throw new Error(`unexpected AnyValue ${JSON.stringify(v)}`)
+}
+
+// AnyValue (OTLP/JSON) as a plain JS value; ints as bigint, non-finite doubles from their string spelling.
+function jsonValue(v: any): unknown {
+  expect(Object.keys(v)).toHaveLength(1)
+  if ("stringValue" in v) return v.stringValue
+  if ("boolValue" in v) return v.boolValue
+  if ("intValue" in v) {
+    expect(typeof v.intValue).toBe("string")
+    return BigInt(v.intValue)
+  }
+  if ("doubleValue" in v) return typeof v.doubleValue === "string" ? Number(v.doubleValue) : v.doubleValue
+  if ("arrayValue" in v) return v.arrayValue.values.map(jsonValue)
+  throw new Error(`unexpected AnyValue ${JSON.stringify(v)}`)
+}
+
+function attributes(list: Array<any>, value: (v: any) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const kv of list ?? []) {
+    expect(out).not.toHaveProperty(kv.key) // repeated keys are merged into one KeyValue
+    out[kv.key] = value(kv.value)
+  }
+  return out
+}
+
+const expectedRootAttributes = {
+  "http.request.method": "GET",
+  s: "text \"quoted\"\n\u0001 ünï €",
+  i: 42n,
+  neg: -7n,
+  big: 2n ** 62n,
+  d: 1.5,
+  b: true,
+  nan: NaN,
+  inf: Infinity,
+  ninf: -Infinity,
+  custom: ["first", 2n, "third"]
+}
+
+const expectedResource = { "service.name": "checkout", "process.pid": 4242n, "sample.ratio": 0.25, "dt.debug": true }
+
+// A span in a format-neutral shape, so both encodings are checked by the same assertions.
+interface Span {
+  traceId: string
+  spanId: string
+  parentSpanId: string
+  traceState: string
+  flags: number
+  name: string
+  kind: number
+  start: bigint
+  end: bigint
+  attributes: Record<string, unknown>
+  events: Array<{ time: bigint; name: string; attributes: Record<string, unknown> }>
+  status: { code: number; message: string }
+}
+
+function checkSpans(spans: Map<string, Span>, created: Created): void {
+  const { root: r, child: c, tagged: t, before, after } = created
+  const rootSpan = spans.get(r.span)!
+  const childSpan = spans.get(c.span)!
+  const taggedSpan = spans.get(t.span)!
+  expect(rootSpan).toBeDefined()
+  expect(childSpan).toBeDefined()
+  expect(taggedSpan).toBeDefined()
+
+  expect(rootSpan.traceId).toBe(r.trace)
+  expect(rootSpan.parentSpanId).toBe("")
+  expect(rootSpan.traceState).toBe("")
+  expect(rootSpan.flags).toBe(1)
+  expect(rootSpan.name).toBe("GET /orders")
+  expect(rootSpan.kind).toBe(SERVER)
+  expect(rootSpan.attributes).toEqual(expectedRootAttributes)
+  expect(rootSpan.events).toEqual([])
+  expect(rootSpan.status).toEqual({ code: 0, message: "" })
+
+  expect(childSpan.traceId).toBe(r.trace)
+  expect(childSpan.parentSpanId).toBe(r.span)
+  expect(childSpan.name).toBe("SELECT orders")
+  expect(childSpan.kind).toBe(CLIENT)
+  expect(childSpan.attributes).toEqual({})
+  expect(childSpan.status).toEqual({ code: STATUS_ERROR, message: "MyError: boom" })
+  expect(childSpan.events).toHaveLength(1)
+  const event = childSpan.events[0]!
+  expect(event.name).toBe("exception")
+  expect(event.attributes).toEqual({
+    "exception.type": "MyError",
+    "exception.message": "boom",
+    "exception.stacktrace": "at query (db.ts:1)"
+  })
+
+  expect(taggedSpan.traceId).toBe("0af7651916cd43dd8448eb211c80319c")
+  expect(taggedSpan.parentSpanId).toBe("b7ad6b7169203331")
+  expect(taggedSpan.traceState).toBe("a=b")
+  expect(taggedSpan.flags).toBe(1)
+  expect(taggedSpan.kind).toBe(SERVER)
+
+  // Times are Unix nanoseconds, ordered: root ⊇ child ⊇ the failure event.
+  expect(rootSpan.start >= before && rootSpan.end <= after).toBe(true)
+  expect(rootSpan.start <= childSpan.start).toBe(true)
+  expect(childSpan.start <= event.time && event.time <= childSpan.end).toBe(true)
+  expect(childSpan.end <= rootSpan.end).toBe(true)
+  expect(taggedSpan.start <= taggedSpan.end).toBe(true)
+}
+
+function decodeProtobuf(batch: Buffer): Array<Span> {
+  const request = ExportTraceServiceRequest.decode(batch)
+  expect(request.resourceSpans).toHaveLength(1)
+  const rs = request.resourceSpans[0]
+  expect(attributes(rs.resource.attributes, anyValue)).toEqual(expectedResource)
+  expect(rs.scopeSpans).toHaveLength(1)
+  const ss = rs.scopeSpans[0]
+  expect(ss.scope.name).toBe("effect-oneagent")
+  expect(ss.scope.version).toBe("0.1.0")
+  return ss.spans.map((s: any): Span => {
+    expect(s.traceId).toHaveLength(16)
+    expect(s.spanId).toHaveLength(8)
+    return {
+      traceId: hex(s.traceId),
+      spanId: hex(s.spanId),
+      parentSpanId: hex(s.parentSpanId),
+      traceState: s.traceState ?? "",
+      flags: s.flags,
+      name: s.name,
+      kind: s.kind,
+      start: big(s.startTimeUnixNano),
+      end: big(s.endTimeUnixNano),
+      attributes: attributes(s.attributes, anyValue),
+      events: s.events.map((e: any) => ({
+        time: big(e.timeUnixNano),
+        name: e.name,
+        attributes: attributes(e.attributes, anyValue)
+      })),
+      status: { code: s.status?.code ?? 0, message: s.status?.message ?? "" }
+    }
+  })
+}
+
+// Every field name in the JSON must be a field of the corresponding generated message (lowerCamelCase).
+function checkFieldNames(value: any, type: any): void {
+  for (const key of Object.keys(value)) expect(key in type.prototype, `${type.name}.${key}`).toBe(true)
+}
+
+function decodeJson(batch: Buffer): Array<Span> {
+  const text = batch.toString("utf8")
+  expect(text).not.toContain("\n")
+  const request = JSON.parse(text)
+  checkFieldNames(request, ExportTraceServiceRequest)
+  expect(request.resourceSpans).toHaveLength(1)
+  const rs = request.resourceSpans[0]
+  checkFieldNames(rs, v1.trace.v1.ResourceSpans)
+  checkFieldNames(rs.resource, v1.resource.v1.Resource)
+  expect(attributes(rs.resource.attributes, jsonValue)).toEqual(expectedResource)
+  const ss = rs.scopeSpans[0]
+  checkFieldNames(ss, v1.trace.v1.ScopeSpans)
+  expect(ss.scope).toEqual({ name: "effect-oneagent", version: "0.1.0" })
+  return ss.spans.map((s: any): Span => {
+    checkFieldNames(s, v1.trace.v1.Span)
+    checkFieldNames(s.status, v1.trace.v1.Status)
+    for (const e of s.events ?? []) checkFieldNames(e, v1.trace.v1.Span.Event)
+    for (const kv of s.attributes ?? []) checkFieldNames(kv, v1.common.v1.KeyValue)
+    expect(s.traceId).toMatch(/^[0-9a-f]{32}$/)
+    expect(s.spanId).toMatch(/^[0-9a-f]{16}$/)
+    expect(s.startTimeUnixNano).toMatch(/^\d+$/)
+    expect(s.endTimeUnixNano).toMatch(/^\d+$/)
+    expect(typeof s.kind).toBe("number")
+    return {
+      traceId: s.traceId,
+      spanId: s.spanId,
+      parentSpanId: s.parentSpanId ?? "",
+      traceState: s.traceState ?? "",
+      flags: s.flags,
+      name: s.name,
+      kind: s.kind,
+      start: BigInt(s.startTimeUnixNano),
+      end: BigInt(s.endTimeUnixNano),
+      attributes: attributes(s.attributes, jsonValue),
+      events: (s.events ?? []).map((e: any) => ({
+        time: BigInt(e.timeUnixNano),
+        name: e.name,
+        attributes: attributes(e.attributes, jsonValue)
+      })),
+      status: { code: s.status.code ?? 0, message: s.status.message ?? "" }
+    }
+  })
+}
+
+async function exportOnce(format: Format): Promise<{ created: Created; spans: Map<string, Span>; sink: Sink }> {
+  const sink = new Sink()
+  start(format, sink)
+  try {
+    const created = createSpans()
+    await sink.flush()
+    const decode = format === "protobuf" ? decodeProtobuf : decodeJson
+    const spans = new Map(sink.batches.flatMap(decode).map((s) => [s.spanId, s] as const))
+    return { created, spans, sink }
+  } finally {
+    expect(addon.exporter_stop()).toBe(0)
+  }
+}
+
+describe("native export", () => {
+  const counters = new Float64Array(addon.counter_count)
+
+  beforeAll(() => {
+    expect(addon.engine_init(counters, 65536, 1, 0)).toBe(0)
+  })
+
+  afterAll(() => {
+    expect(addon.engine_shutdown()).toBe(0)
+    expect(addon.exporter_stats()).toEqual([0, 0, 0, 0])
+  })
+
+  it("encodes protobuf that the official definitions decode", async () => {
+    const { created, spans, sink } = await exportOnce("protobuf")
+    expect(sink.spans).toBe(3)
+    expect(spans.size).toBe(3)
+    checkSpans(spans, created)
+    const [encoded, batches, dropped, bytes] = addon.exporter_stats()
+    expect(encoded).toBe(3)
+    expect(batches).toBe(sink.batches.length)
+    expect(dropped).toBe(0)
+    expect(bytes).toBe(sink.batches.reduce((n, b) => n + b.length, 0))
+  })
+
+  it("encodes OTLP/JSON lines", async () => {
+    const { created, spans, sink } = await exportOnce("json")
+    expect(sink.spans).toBe(3)
+    checkSpans(spans, created)
+    // Non-finite doubles use the proto3 JSON spellings; the rest are JSON numbers.
+    const text = sink.batches.map((b) => b.toString()).join("\n")
+    expect(text).toContain('{"key":"nan","value":{"doubleValue":"NaN"}}')
+    expect(text).toContain('{"key":"inf","value":{"doubleValue":"Infinity"}}')
+    expect(text).toContain('{"key":"ninf","value":{"doubleValue":"-Infinity"}}')
+    expect(text).toContain('{"key":"d","value":{"doubleValue":1.5}}')
+    expect(text).toContain('"text \\"quoted\\"\\n\\u0001 ünï €"')
+  })
+
+  it("splits batches by span count and by size", async () => {
+    const sink = new Sink()
+    start("protobuf", sink, { maxBatchSpans: 3, maxBatchBytes: 300 })
+    try {
+      const t = addon.template_create("small", SERVER, 0, [])
+      const key = addon.intern("payload")
+      for (let i = 0; i < 10; i++) {
+        const h = addon.span_start(0, t)
+        addon.span_attr(h, key, "x".repeat(i === 4 ? 1000 : 10), 2000)
+        addon.span_end(h)
+      }
+      await sink.flush()
+      expect(sink.spans).toBe(10)
+      const counts = sink.batches.map((b) => ExportTraceServiceRequest.decode(b).resourceSpans[0].scopeSpans[0].spans.length)
+      expect(counts.reduce((a, b) => a + b, 0)).toBe(10)
+      expect(Math.max(...counts)).toBeLessThanOrEqual(3)
+      // Only a batch holding the one oversized span may exceed the byte limit.
+      for (const b of sink.batches) {
+        const n = ExportTraceServiceRequest.decode(b).resourceSpans[0].scopeSpans[0].spans.length
+        if (b.length > 300) expect(n).toBe(1)
+      }
+    } finally {
+      expect(addon.exporter_stop()).toBe(0)
+    }
+  })
+
+  it("refuses a second start and bad configs; flush and stop need a running exporter", () => {
+    const sink = new Sink()
+    expect(addon.exporter_flush()).toBe(-12)
+    expect(addon.exporter_stop()).toBe(-12)
+    expect(addon.exporter_start({ format: "xml" }, sink.onBatch)).toBe(-1)
+    expect(addon.exporter_start({ format: "json", resource: [[1, 2]] }, sink.onBatch)).toBe(-1)
+    expect(addon.exporter_start({ format: "json" }, "not a function")).toBe(-1)
+    start("json", sink)
+    expect(addon.exporter_start({ format: "json" }, sink.onBatch)).toBe(-10)
+    expect(addon.exporter_stop()).toBe(0)
+    expect(addon.exporter_stop()).toBe(-12)
+  })
+
+  it("delivers 50,000 spans completely", async () => {
+    const sink = new Sink()
+    start("protobuf", sink, { intervalMs: 1000 })
+    try {
+      const t = addon.template_create("stress", SERVER, 0, [])
+      const key = addon.intern("n")
+      const droppedBefore = counters[4]
+      for (let i = 0; i < 50_000; i++) {
+        const h = addon.span_start(0, t)
+        addon.span_attr(h, key, i)
+        addon.span_end(h)
+      }
+      await sink.flush()
+      expect(counters[4]).toBe(droppedBefore) // kCounterDroppedRing
+      expect(sink.spans).toBe(50_000)
+      const [encoded, , dropped] = addon.exporter_stats()
+      expect(encoded).toBe(50_000)
+      expect(dropped).toBe(0)
+      const decoded = sink.batches.reduce(
+        (n, b) => n + ExportTraceServiceRequest.decode(b).resourceSpans[0].scopeSpans[0].spans.length,
+        0
+      )
+      expect(decoded).toBe(50_000)
+    } finally {
+      expect(addon.exporter_stop()).toBe(0)
+    }
+  })
+
+  it("delivers what is queued on stop, after the call returns", async () => {
+    const sink = new Sink()
+    start("json", sink, { intervalMs: 60_000 })
+    const t = addon.template_create("last", SERVER, 0, [])
+    addon.span_end(addon.span_start(0, t))
+    expect(addon.exporter_stop()).toBe(0)
+    expect(sink.spans).toBe(0) // the callback runs on a later turn of the event loop
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(sink.spans).toBe(1)
+    expect(addon.exporter_stats()[0]).toBe(1) // a stopped exporter keeps its stats until the next start
+    // Left running: afterAll's engine_shutdown must stop it.
+    start("json", new Sink())
+  })
+})
