@@ -249,6 +249,50 @@ static napi_value JS_span_start_linked(napi_env env, napi_callback_info info) {
   return int32(env, a.engine()->start_linked(a.u32(0), link, a.u32(1)));
 }
 
+/** Starts a span under the deeper of two parents: (parent a, parent b, template) → handle. */
+static napi_value JS_span_start_nested(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  return int32(env, a.engine()->start_nested(a.u32(0), a.u32(1), a.u32(2)));
+}
+
+/** Adds an event: (handle, name, time ns bigint, [key, value, limit, ...]) → status. */
+static napi_value JS_span_event(napi_env env, napi_callback_info info) {
+  Args<4> a(env, info);
+  Engine* engine = a.engine();
+  if (!engine) return int32(env, kShutDown);
+  Event event;
+  std::string name;
+  bool truncated;
+  read_string(env, a.argv[1], kDefaultLimit, name, &truncated);
+  event.name = engine->intern(name);
+  bool lossless;
+  event.time_ns = 0;
+  if (napi_get_value_bigint_int64(env, a.argv[2], &event.time_ns, &lossless) != napi_ok || event.time_ns <= 0) {
+    event.time_ns = IdGenerator::clock_ns();
+  }
+  bool is_array = false;
+  napi_is_array(env, a.argv[3], &is_array);
+  if (is_array) {
+    uint32_t length = 0;
+    napi_get_array_length(env, a.argv[3], &length);
+    for (uint32_t i = 0; i + 2 < length; i += 3) {
+      napi_value key_value, value, limit_value;
+      napi_get_element(env, a.argv[3], i, &key_value);
+      napi_get_element(env, a.argv[3], i + 1, &value);
+      napi_get_element(env, a.argv[3], i + 2, &limit_value);
+      std::string key;
+      read_string(env, key_value, kDefaultLimit, key, &truncated);
+      uint32_t limit = 0;
+      napi_get_value_uint32(env, limit_value, &limit);
+      Attr attr;
+      attr.key = engine->intern(key);
+      if (read_attr_value(env, value, limit, attr, &truncated)) event.attrs.push_back(std::move(attr));
+    }
+  }
+  return int32(env, engine->add_event(a.u32(0), std::move(event)));
+}
+
 /** Renames a span, for names too varied to intern: (handle, name) → status. */
 static napi_value JS_span_name(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
@@ -308,13 +352,27 @@ static napi_value JS_span_fail(napi_env env, napi_callback_info info) {
   return int32(env, a.engine()->fail(a.u32(0), std::move(type), std::move(message), std::move(stack)));
 }
 
-/** The span's W3C traceparent: (handle) → string, or a negative status when the span is not open. */
+/** Sets the span status without an exception event: (handle, code 0|1|2, message) → status. */
+static napi_value JS_span_status(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  uint32_t code = a.u32(1);
+  if (code > 2) code = 2;
+  std::string message;
+  bool truncated;
+  read_string(env, a.argv[2], 4096, message, &truncated);
+  return int32(env, a.engine()->set_status(a.u32(0), static_cast<StatusCode>(code), std::move(message)));
+}
+
+/** The span's W3C traceparent: (handle, allowEnded?) → string, or a negative status when the span is not open. */
 static napi_value JS_span_tag(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
+  Args<2> a(env, info);
   if (!a.engine()) return int32(env, kShutDown);
   TraceContext ctx;
   int32_t status = a.engine()->context(a.u32(0), ctx);
-  if (status != kOk) return int32(env, status);
+  bool allow_ended = false;
+  napi_get_value_bool(env, a.argv[1], &allow_ended);
+  if (status != kOk && !(status == kAlreadyEnded && allow_ended)) return int32(env, status);
   char buf[kTraceparentLength];
   format_traceparent(ctx, buf);
   napi_value out;
@@ -372,6 +430,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       EXPORT(span_attr),        EXPORT(span_service_attr), EXPORT(span_fail),       EXPORT(span_tag),
       EXPORT(span_tag_bytes),   EXPORT(records_drain),
       EXPORT(spans_open),       EXPORT(template_create), EXPORT(span_name),
+      EXPORT(span_status),      EXPORT(span_start_nested), EXPORT(span_event),
 #undef EXPORT
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

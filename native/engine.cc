@@ -40,6 +40,13 @@ int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_v
   return start_from(TraceContext(), false, 0, 0, std::string_view(), *t);
 }
 
+int32_t Engine::start_nested(uint32_t a, uint32_t b, uint32_t template_id) {
+  SpanSlot* pa = a != 0 ? spans_.find(a) : nullptr;
+  SpanSlot* pb = b != 0 ? spans_.find(b) : nullptr;
+  if (pa == nullptr || (pb != nullptr && pb->depth > pa->depth)) return start(b, nullptr, std::string_view(), template_id);
+  return start(a, nullptr, std::string_view(), template_id);
+}
+
 int32_t Engine::start_linked(uint32_t creator, const TraceContext& link, uint32_t template_id) {
   const SpanTemplate* t = find_template(template_id);
   if (t == nullptr) return kBadTemplate;
@@ -213,6 +220,31 @@ int32_t Engine::fail(uint32_t handle, std::string&& type, std::string&& message,
   add("exception.message", std::move(message));
   add("exception.stacktrace", std::move(stack));
   r->events.push_back(std::move(e));
+  return kOk;
+}
+
+int32_t Engine::set_status(uint32_t handle, StatusCode code, std::string&& message) {
+  int32_t status;
+  SpanSlot* slot = open_slot(handle, &status);
+  if (slot == nullptr) return status;
+  SpanRecord* r = slot->record;
+  if (r == nullptr) return kOk;
+  r->status = code;
+  r->status_message = std::move(message);
+  return kOk;
+}
+
+int32_t Engine::add_event(uint32_t handle, Event&& event) {
+  int32_t status;
+  SpanSlot* slot = open_slot(handle, &status);
+  if (slot == nullptr) return status;
+  SpanRecord* r = slot->record;
+  if (r == nullptr) return kOk;
+  if (r->events.size() >= options_.max_events) {
+    r->dropped_events++;
+    return kOk;
+  }
+  r->events.push_back(std::move(event));
   return kOk;
 }
 

@@ -94,6 +94,9 @@ class Engine {
   // Starts a span. parent: a span handle, or 0. remote: an incoming context that overrides the parent.
   // Returns a handle (> 0), 0 when no span is created by rule, or a negative Status.
   int32_t start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, uint32_t template_id);
+  // Starts a span under the deeper of two candidate parents: the SDK's current span and Effect's current
+  // span lie on one chain, so the deeper one is the innermost.
+  int32_t start_nested(uint32_t a, uint32_t b, uint32_t template_id);
   // Starts a span that continues an in-process link: a child of the creator span while its handle still
   // resolves to it (checked by span id), otherwise a child of the link's recorded context.
   int32_t start_linked(uint32_t creator, const TraceContext& link, uint32_t template_id);
@@ -105,6 +108,9 @@ class Engine {
   int32_t attr_double(uint32_t handle, uint32_t key, double value);
   int32_t attr_bool(uint32_t handle, uint32_t key, bool value);
   int32_t fail(uint32_t handle, std::string&& type, std::string&& message, std::string&& stack);
+  // Sets the status without an exception event (an HTTP 5xx is a failure but not an exception).
+  int32_t set_status(uint32_t handle, StatusCode code, std::string&& message);
+  int32_t add_event(uint32_t handle, Event&& event);
   // A custom request attribute on the service call that `handle` belongs to.
   int32_t service_attr(uint32_t handle, Attr&& attr);
   int32_t add_attr(uint32_t handle, Attr&& attr);

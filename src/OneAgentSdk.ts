@@ -8,14 +8,21 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
 import type { AgentState } from "./AgentState.ts"
+import type * as Database from "./Database.ts"
 import type { ExportOptions } from "./ExportConfig.ts"
 import type { InitResult } from "./InitResult.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
-import { CurrentSpan, type Runtime } from "./internal/runtime.ts"
+import * as EffectSpan from "./internal/effectSpan.ts"
+import * as Families from "./internal/families.ts"
+import { CurrentSpan, notify, type Runtime, setAttribute, type StartOptions } from "./internal/runtime.ts"
 import * as ServiceImpl from "./internal/service.ts"
 import * as Templates from "./internal/templates.ts"
-import { traced } from "./internal/tracer.ts"
+import { addResponseHeadersUnsafe, setStatusCodeUnsafe, traced } from "./internal/tracer.ts"
+import * as Messaging from "./Messaging.ts"
+import * as WebRequest from "./WebRequest.ts"
 import type {
   CustomAttributeValue,
   CustomServiceOptions,
@@ -31,7 +38,7 @@ import type {
  * @since 0.1.0
  * @category options
  */
-export interface Options {
+export interface Options extends DataOptions {
   /** Called on API misuse and unexpected events (dropped spans, export failures). A development aid. */
   readonly diagnosticCallback?: ((message: string) => void) | undefined
   /** Also called on benign events (span not created by rule, malformed incoming tag, ...). */
@@ -51,8 +58,39 @@ export interface Options {
    * come from the `OTEL_*` and `DT_*` environment variables.
    */
   readonly export?: ExportOptions | undefined
+  /**
+   * Record Effect's own spans (`Effect.withSpan`, effect/http, effect/sql) in the engine, so they and the
+   * SDK's tracers nest in one trace. Default true; false keeps whatever Tracer the application provides.
+   */
+  readonly effectSpans?: boolean | undefined
   /** How often the export thread sends what has ended, in milliseconds. Default 1000. */
   readonly exportInterval?: number | undefined
+  /**
+   * Forkable mode for Node's `cluster` (seed: `initialize(forkable=True)` for pre-fork servers). In the primary,
+   * `forkable: true` turns tracing off there (calls are ignored, `agentState` is PERMANENTLY_INACTIVE) and runs the
+   * one export target for all workers; initialise it before `cluster.fork()`. Workers forked afterwards know from
+   * their environment (`ONEAGENT_FORKABLE`): they trace, encode, and post their batches to the primary over the
+   * cluster IPC channel instead of exporting themselves, so they start fast and hold no exporter. In a worker,
+   * `stats.spansExported` counts spans handed to the primary; the primary's `stats` count what reached the target.
+   * `forkable: false` makes a worker export on its own. The primary's export options apply to the target; a
+   * worker's options still give its resource (`service.name`, `process.pid`, ...).
+   */
+  readonly forkable?: boolean | undefined
+}
+
+/**
+ * Options of {@link OneAgentSdk.layer} about sensitive data.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export interface DataOptions {
+  /** Which request and response headers are recorded: `"all"` (default), `"none"`, or these names. */
+  readonly captureHeaders?: "all" | "none" | ReadonlyArray<string> | undefined
+  /** Headers recorded as `[REDACTED]`, besides Authorization, Proxy-Authorization, Cookie and Set-Cookie. */
+  readonly redactHeaders?: ReadonlyArray<string> | undefined
+  /** Record SQL statements with their literals replaced by `?` (off by default, like the seed). */
+  readonly maskSqlLiterals?: boolean | undefined
 }
 
 /**
@@ -86,8 +124,10 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
    * @since 0.1.0
    * @category layers
    */
-  static readonly layer = (options: Options = {}): Layer.Layer<OneAgentSdk> =>
-    Layer.effect(OneAgentSdk)(Lifecycle.acquire(options, false, { _tag: "Export" }))
+  static readonly layer = (options: Options = {}): Layer.Layer<OneAgentSdk> => {
+    const sdk = Layer.effect(OneAgentSdk)(Lifecycle.acquire(options, false, { _tag: "Export" }))
+    return options.effectSpans === false ? sdk : tracerLayer.pipe(Layer.provideMerge(sdk))
+  }
 
   /**
    * Wraps an effect in an incoming remote call tracer (SERVER span; may start a trace, or continue the
@@ -183,7 +223,254 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
   static readonly createInProcessLink: Effect.Effect<InProcessLink, never, OneAgentSdk> = OneAgentSdk.use((sdk) =>
     sdk.createInProcessLink
   )
+
+  /**
+   * Creates a database info object, released with the scope.
+   *
+   * @since 0.1.0
+   * @category info objects
+   */
+  static readonly createDatabaseInfo = (
+    options: Database.DatabaseInfoOptions
+  ): Effect.Effect<Database.DatabaseInfo, never, OneAgentSdk | Scope.Scope> =>
+    OneAgentSdk.use((sdk) => sdk.createDatabaseInfo(options))
+
+  /**
+   * Wraps an effect in a SQL database request tracer (CLIENT span with `db.query.text`). Recorded only
+   * inside another trace. `rowsReturned` / `roundTripCount` derive end data from the result.
+   *
+   * @since 0.1.0
+   * @category tracers
+   */
+  static readonly traceSqlDatabaseRequest: {
+    <A = unknown>(
+      info: Database.DatabaseInfo,
+      statement: string,
+      options?: Database.SqlDatabaseRequestOptions<A>
+    ): <A2 extends A, E, R>(self: Effect.Effect<A2, E, R>) => Effect.Effect<A2, E, R | OneAgentSdk>
+    <A, E, R>(
+      self: Effect.Effect<A, E, R>,
+      info: Database.DatabaseInfo,
+      statement: string,
+      options?: Database.SqlDatabaseRequestOptions<A>
+    ): Effect.Effect<A, E, R | OneAgentSdk>
+  } = dual((args) => Effect.isEffect(args[0]), <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    info: Database.DatabaseInfo,
+    statement: string,
+    options?: Database.SqlDatabaseRequestOptions<A>
+  ) => {
+    const operation = "traceSqlDatabaseRequest"
+    return tracedWith(self, operation, (runtime) => Families.sqlStart(runtime, info, statement, operation),
+      options === undefined ? undefined : (runtime, handle, value) => {
+        const rows = derive(runtime, operation, options.rowsReturned, value)
+        if (rows !== undefined) setAttribute(runtime, handle, "db.response.returned_rows", rows, operation)
+        const trips = derive(runtime, operation, options.roundTripCount, value)
+        if (trips !== undefined) setAttribute(runtime, handle, "oneagent.db.round_trip_count", trips, operation)
+      })
+  })
+
+  /**
+   * Creates a web application info object, released with the scope.
+   *
+   * @since 0.1.0
+   * @category info objects
+   */
+  static readonly createWebApplicationInfo = (
+    options: WebRequest.WebApplicationInfoOptions
+  ): Effect.Effect<WebRequest.WebApplicationInfo, never, OneAgentSdk | Scope.Scope> =>
+    OneAgentSdk.use((sdk) => sdk.createWebApplicationInfo(options))
+
+  /**
+   * Wraps an effect in an incoming web request tracer (SERVER span, a service call). A `traceparent` or
+   * `X-dynaTrace` request header continues the caller's trace. `statusCode` / `responseHeaders` derive
+   * the response from the result; a 5xx marks the span failed, a 4xx does not.
+   *
+   * @since 0.1.0
+   * @category tracers
+   */
+  static readonly traceIncomingWebRequest: {
+    <A = unknown>(
+      info: WebRequest.WebApplicationInfo,
+      options: WebRequest.IncomingWebRequestOptions<A>
+    ): <A2 extends A, E, R>(self: Effect.Effect<A2, E, R>) => Effect.Effect<A2, E, R | OneAgentSdk>
+    <A, E, R>(
+      self: Effect.Effect<A, E, R>,
+      info: WebRequest.WebApplicationInfo,
+      options: WebRequest.IncomingWebRequestOptions<A>
+    ): Effect.Effect<A, E, R | OneAgentSdk>
+  } = dual(3, <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    info: WebRequest.WebApplicationInfo,
+    options: WebRequest.IncomingWebRequestOptions<A>
+  ) => {
+    const operation = "traceIncomingWebRequest"
+    return tracedWith(self, operation, (runtime) => Families.incomingWebStart(runtime, info, options, operation),
+      webResponse(options, "IncomingWebRequestTracer", operation))
+  })
+
+  /**
+   * Wraps an effect in an outgoing web request tracer (CLIENT span). Inside, {@link OneAgentSdk.outgoingHeaders}
+   * gives the headers to send. A status code ≥ 400 marks the span failed.
+   *
+   * @since 0.1.0
+   * @category tracers
+   */
+  static readonly traceOutgoingWebRequest: {
+    <A = unknown>(
+      options: WebRequest.OutgoingWebRequestOptions<A>
+    ): <A2 extends A, E, R>(self: Effect.Effect<A2, E, R>) => Effect.Effect<A2, E, R | OneAgentSdk>
+    <A, E, R>(
+      self: Effect.Effect<A, E, R>,
+      options: WebRequest.OutgoingWebRequestOptions<A>
+    ): Effect.Effect<A, E, R | OneAgentSdk>
+  } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, options: WebRequest.OutgoingWebRequestOptions<A>) => {
+    const operation = "traceOutgoingWebRequest"
+    return tracedWith(self, operation, (runtime) => Families.outgoingWebStart(runtime, options),
+      webResponse(options, "OutgoingWebRequestTracer", operation))
+  })
+
+  /**
+   * The headers that carry the current span's tag: `traceparent` and `X-dynaTrace` (empty outside a trace).
+   *
+   * @since 0.1.0
+   * @category tags
+   */
+  static readonly outgoingHeaders: Effect.Effect<Readonly<Record<string, string>>, never, OneAgentSdk> = Effect.map(
+    OneAgentSdk.currentStringTag,
+    (tag): Readonly<Record<string, string>> =>
+      tag === "" ? {} : { traceparent: tag, [WebRequest.DYNATRACE_HTTP_HEADER_NAME]: tag }
+  )
+
+  /**
+   * The message properties that carry the current span's tag: `dtdTraceTagInfo` and `traceparent`.
+   *
+   * @since 0.1.0
+   * @category tags
+   */
+  static readonly outgoingMessageProperties: Effect.Effect<Readonly<Record<string, string>>, never, OneAgentSdk> =
+    Effect.map(
+      OneAgentSdk.currentStringTag,
+      (tag): Readonly<Record<string, string>> =>
+        tag === "" ? {} : { [Messaging.DYNATRACE_MESSAGE_PROPERTY_NAME]: tag, traceparent: tag }
+    )
+
+  /**
+   * Creates a messaging system info object, released with the scope.
+   *
+   * @since 0.1.0
+   * @category info objects
+   */
+  static readonly createMessagingSystemInfo = (
+    options: Messaging.MessagingSystemInfoOptions
+  ): Effect.Effect<Messaging.MessagingSystemInfo, never, OneAgentSdk | Scope.Scope> =>
+    OneAgentSdk.use((sdk) => sdk.createMessagingSystemInfo(options))
+
+  /**
+   * Wraps sending a message in an outgoing message tracer (PRODUCER span). Inside,
+   * {@link OneAgentSdk.outgoingMessageProperties} gives the properties to add to the message.
+   *
+   * @since 0.1.0
+   * @category tracers
+   */
+  static readonly traceOutgoingMessage: {
+    (
+      info: Messaging.MessagingSystemInfo,
+      options?: Messaging.OutgoingMessageOptions
+    ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
+    <A, E, R>(
+      self: Effect.Effect<A, E, R>,
+      info: Messaging.MessagingSystemInfo,
+      options?: Messaging.OutgoingMessageOptions
+    ): Effect.Effect<A, E, R | OneAgentSdk>
+  } = dual((args) => Effect.isEffect(args[0]), <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    info: Messaging.MessagingSystemInfo,
+    options?: Messaging.OutgoingMessageOptions
+  ) =>
+    tracedWith(self, "traceOutgoingMessage", (runtime) =>
+      Families.messagingStart(runtime, info, "send", "traceOutgoingMessage", options)))
+
+  /**
+   * Wraps a blocking receive in an incoming message receive tracer (CONSUMER span). Recorded only
+   * inside another trace.
+   *
+   * @since 0.1.0
+   * @category tracers
+   */
+  static readonly traceIncomingMessageReceive: {
+    (info: Messaging.MessagingSystemInfo): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
+    <A, E, R>(self: Effect.Effect<A, E, R>, info: Messaging.MessagingSystemInfo): Effect.Effect<A, E, R | OneAgentSdk>
+  } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, info: Messaging.MessagingSystemInfo) =>
+    tracedWith(self, "traceIncomingMessageReceive", (runtime) =>
+      Families.messagingStart(runtime, info, "receive", "traceIncomingMessageReceive")))
+
+  /**
+   * Wraps processing one message in an incoming message process tracer (CONSUMER span, a service call)
+   * that continues the sender's trace from the message's `dtdTraceTagInfo` / `traceparent` property.
+   *
+   * @since 0.1.0
+   * @category tracers
+   */
+  static readonly traceIncomingMessageProcess: {
+    (
+      info: Messaging.MessagingSystemInfo,
+      options?: Messaging.IncomingMessageProcessOptions
+    ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
+    <A, E, R>(
+      self: Effect.Effect<A, E, R>,
+      info: Messaging.MessagingSystemInfo,
+      options?: Messaging.IncomingMessageProcessOptions
+    ): Effect.Effect<A, E, R | OneAgentSdk>
+  } = dual((args) => Effect.isEffect(args[0]), <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    info: Messaging.MessagingSystemInfo,
+    options?: Messaging.IncomingMessageProcessOptions
+  ) =>
+    tracedWith(self, "traceIncomingMessageProcess", (runtime) =>
+      Families.messagingStart(runtime, info, "process", "traceIncomingMessageProcess", options)))
 }
+
+// Combinators whose start options depend on the runtime (data settings, info objects) build them per run.
+const tracedWith = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  operation: string,
+  options: (runtime: Runtime) => StartOptions | undefined,
+  onSuccess?: (runtime: Runtime, handle: number, value: A) => void
+): Effect.Effect<A, E, R | OneAgentSdk> =>
+  Effect.withFiber<A, E, R>((fiber) => {
+    const runtime = runtimeOf(fiber.context)
+    const start = options(runtime)
+    return start === undefined ? self : traced(self, () => runtime, operation, start, onSuccess)
+  })
+
+// Derives end data from a success value with the user's function; a throwing function is reported, not raised.
+const derive = <A, B>(runtime: Runtime, operation: string, f: ((a: A) => B) | undefined, value: A): B | undefined => {
+  if (f === undefined) return undefined
+  try {
+    return f(value)
+  } catch (error) {
+    notify(runtime, "diagnostic", `${operation}: deriving end data failed: ${String(error)}`)
+    return undefined
+  }
+}
+
+const webResponse = <A>(
+  options: { readonly statusCode?: ((a: A) => number) | undefined; readonly responseHeaders?: ((a: A) => WebRequest.Headers) | undefined },
+  tag: string,
+  operation: string
+) =>
+(runtime: Runtime, handle: number, value: A) => {
+  const code = derive(runtime, operation, options.statusCode, value)
+  if (code !== undefined) setStatusCodeUnsafe(runtime, handle, code, tag, operation)
+  const headers = derive(runtime, operation, options.responseHeaders, value)
+  if (headers !== undefined) addResponseHeadersUnsafe(runtime, handle, headers, operation)
+}
+
+// Effect's own spans (Effect.withSpan, effect/http, effect/sql) recorded by the engine, in the same traces.
+const tracerLayer = Layer.effect(Tracer.Tracer)(
+  OneAgentSdk.use((sdk) => Effect.succeed(EffectSpan.make(sdk[ServiceImpl.RuntimeKey])))
+)
 
 const runtimeOf = (context: Context.Context<never>): Runtime =>
   Context.getUnsafe(context as Context.Context<OneAgentSdk>, OneAgentSdk)[ServiceImpl.RuntimeKey]

@@ -9,6 +9,8 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Tracer from "effect/Tracer"
+import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { RuntimeKey } from "./internal/service.ts"
 import type { MemorySink } from "./internal/sinks.ts"
@@ -112,5 +114,6 @@ export const layer = (options: Options = {}): Layer.Layer<OneAgentSdk | OneAgent
       if (engine === undefined || engine.closed) return []
       return engine.addon.spans_open().map(([, name]) => name)
     }
-    return Context.make(OneAgentSdk, sdk).pipe(Context.add(OneAgentTest, makeService(() => sink, openSpans)))
+    const context = Context.make(OneAgentSdk, sdk).pipe(Context.add(OneAgentTest, makeService(() => sink, openSpans)))
+    return options.effectSpans === false ? context : Context.add(context, Tracer.Tracer, EffectSpan.make(runtime))
   }))

@@ -45,14 +45,17 @@ export interface Addon {
   intern(value: string): number
   template_create(name: string, kind: number, flags: number, attributes: ReadonlyArray<unknown>): number
   span_start(parent: number, template: number): number
+  span_start_nested(a: number, b: number, template: number): number
+  span_event(handle: number, name: string, timeNs: bigint, attributes: ReadonlyArray<unknown>): number
   span_start_tagged(parent: number, template: number, tag: string | Uint8Array, traceState: string): number
   span_start_linked(creator: number, template: number, creatorTag: string): number
   span_name(handle: number, name: string): number
+  span_status(handle: number, code: number, message: string): number
   span_end(handle: number): number
   span_attr(handle: number, key: number, value: AttributeValue | bigint, limit?: number): number
   span_service_attr(handle: number, key: number, value: AttributeValue | bigint, limit?: number): number
   span_fail(handle: number, type: string, message: string, stack: string): number
-  span_tag(handle: number): string | number
+  span_tag(handle: number, allowEnded?: boolean): string | number
   span_tag_bytes(handle: number): Uint8Array | number
   records_drain(max: number): Array<RawRecord>
   spans_open(): Array<[handle: number, name: string, startNs: bigint]>

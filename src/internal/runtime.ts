@@ -35,11 +35,47 @@ export interface Callbacks {
   verbose: ((message: string) => void) | undefined
 }
 
+/** @internal What gets recorded of sensitive data (SPEC §5). */
+export interface DataSettings {
+  /** Which request/response headers are recorded: all, none, or these (lower-case) names. */
+  readonly captureHeaders: "all" | "none" | ReadonlySet<string>
+  /** Headers recorded as `[REDACTED]` (lower-case), besides the always-sensitive ones. */
+  readonly redactHeaders: ReadonlySet<string>
+  /** Record SQL statements with their literals replaced by `?`. */
+  readonly maskSqlLiterals: boolean
+}
+
+/** @internal */
+export const defaultDataSettings: DataSettings = {
+  captureHeaders: "all",
+  redactHeaders: new Set(),
+  maskSqlLiterals: false
+}
+
+/** @internal The options that set DataSettings; part of `OneAgentSdk.Options`. */
+export interface DataOptions {
+  readonly captureHeaders?: "all" | "none" | ReadonlyArray<string> | undefined
+  readonly redactHeaders?: ReadonlyArray<string> | undefined
+  readonly maskSqlLiterals?: boolean | undefined
+}
+
+/** @internal */
+export const dataSettingsOf = (options: DataOptions): DataSettings => ({
+  captureHeaders: options.captureHeaders === undefined || options.captureHeaders === "all"
+    ? "all"
+    : options.captureHeaders === "none"
+    ? "none"
+    : new Set(options.captureHeaders.map((h) => h.toLowerCase())),
+  redactHeaders: new Set((options.redactHeaders ?? []).map((h) => h.toLowerCase())),
+  maskSqlLiterals: options.maskSqlLiterals ?? false
+})
+
 /** @internal Everything a tracer call needs: the engine (absent when tracing is off) and how to report. */
 export interface Runtime {
   readonly engine: Engine | undefined
   readonly strict: boolean
   readonly callbacks: Callbacks
+  readonly data?: DataSettings | undefined
   /** No tracing here (forkable primary): calls are ignored with a diagnostic. */
   readonly ignoreReason: string | undefined
   released: boolean
@@ -110,6 +146,10 @@ export interface StartOptions {
   readonly traceState?: string | undefined
   /** An in-process link to continue. */
   readonly link?: { readonly handle: number; readonly context: string } | undefined
+  /** Per-span attributes as [key, value, limit] triples, set right after the start. */
+  readonly attributes?: ReadonlyArray<AttributeValue> | undefined
+  /** Problems with per-span arguments, reported as misuse when the span starts. */
+  readonly problems?: ReadonlyArray<string> | undefined
 }
 
 const genericTemplates = new Map<string, Template>()
@@ -126,7 +166,13 @@ const genericTemplate = (kind: number, flags: number): Template => {
  *
  * @internal
  */
-export const start = (runtime: Runtime, parent: number, options: StartOptions, operation: string): number => {
+export const start = (
+  runtime: Runtime,
+  parent: number,
+  options: StartOptions,
+  operation: string,
+  effectParent: number | string = 0
+): number => {
   const engine = runtime.engine
   if (engine === undefined) {
     if (runtime.ignoreReason !== undefined) notify(runtime, "verbose", `${operation}: ${runtime.ignoreReason}`)
@@ -139,15 +185,21 @@ export const start = (runtime: Runtime, parent: number, options: StartOptions, o
   const addon = engine.addon
   let t = options.template
   for (const problem of t.problems) misuse(runtime, `${operation}: ${problem}`)
+  if (options.problems !== undefined) for (const problem of options.problems) misuse(runtime, `${operation}: ${problem}`)
   let id = templateId(engine, t)
   const fallback = id <= 0
   if (fallback) id = templateId(engine, t = genericTemplate(t.kind, t.flags))
   engine.counters[Counter.LastNote] = 0
-  const tag = incomingTag(runtime, options, operation)
+  let tag = incomingTag(runtime, options, operation)
+  // Effect's current span (Effect.withSpan) is a parent too: the deeper of it and the SDK's, or the remote
+  // context of a span that came in over HTTP when there is no local parent.
+  if (typeof effectParent === "string" && parent === 0 && tag === undefined) tag = effectParent
   const handle = options.link !== undefined
     ? addon.span_start_linked(options.link.handle, id, options.link.context)
     : tag !== undefined
     ? addon.span_start_tagged(parent, id, tag, typeof options.traceState === "string" ? options.traceState : "")
+    : typeof effectParent === "number" && effectParent > 0
+    ? addon.span_start_nested(parent, effectParent, id)
     : addon.span_start(parent, id)
   const note = engine.counters[Counter.LastNote]!
   if (note !== 0) report(runtime, note, operation)
@@ -156,13 +208,10 @@ export const start = (runtime: Runtime, parent: number, options: StartOptions, o
     return 0
   }
   if (fallback) {
-    const original = options.template
-    addon.span_name(handle, original.name)
-    const attrs = original.attributes
-    for (let i = 0; i + 2 < attrs.length; i += 3) {
-      addon.span_attr(handle, keyId(engine, attrs[i] as string), attrs[i + 1]!, attrs[i + 2] as number)
-    }
+    addon.span_name(handle, options.template.name)
+    setAttributes(engine, handle, options.template.attributes)
   }
+  if (options.attributes !== undefined) setAttributes(engine, handle, options.attributes)
   return handle
 }
 
@@ -172,6 +221,12 @@ const incomingTag = (runtime: Runtime, options: StartOptions, operation: string)
   if (byteTag === undefined) return stringTag
   misuse(runtime, `${operation}: both a string and a byte tag were given; both are ignored`)
   return undefined
+}
+
+const setAttributes = (engine: Engine, handle: number, triples: ReadonlyArray<AttributeValue>) => {
+  for (let i = 0; i + 2 < triples.length; i += 3) {
+    engine.addon.span_attr(handle, keyId(engine, triples[i] as string), triples[i + 1]!, triples[i + 2] as number)
+  }
 }
 
 /** @internal The `_tag` (or class name) and message of a failure, never throwing. */
@@ -229,6 +284,13 @@ export const endWithExit = (runtime: Runtime, handle: number, exit: Exit.Exit<un
     }
   }
   report(runtime, addon.span_end(handle), operation)
+}
+
+/** @internal Sets a status without an exception event (HTTP error codes). */
+export const setStatus = (runtime: Runtime, handle: number, code: 0 | 1 | 2, message: string, operation: string) => {
+  const engine = runtime.engine
+  if (engine === undefined || handle <= 0) return
+  report(runtime, engine.addon.span_status(handle, code, message), operation)
 }
 
 /** @internal Sets an attribute on an open span, with the string limit of its key. */

@@ -6,6 +6,9 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type { AgentState } from "../AgentState.ts"
+import type * as Database from "../Database.ts"
+import type * as Messaging from "../Messaging.ts"
+import type * as WebRequest from "../WebRequest.ts"
 import type { InitResult } from "../InitResult.ts"
 import type {
   CustomAttributeValue,
@@ -21,6 +24,7 @@ import type {
 import { Counter, Limit, Status } from "./codes.ts"
 import { type Engine, keyId } from "./engine.ts"
 import { CurrentSpan, misuse, notify, report, type Runtime, type StartOptions } from "./runtime.ts"
+import * as Families from "./families.ts"
 import * as Templates from "./templates.ts"
 import { currentTag, scoped } from "./tracer.ts"
 
@@ -49,6 +53,37 @@ export interface Service {
   readonly addCustomRequestAttribute: (key: string, value: CustomAttributeValue) => Effect.Effect<void>
   readonly currentStringTag: Effect.Effect<string>
   readonly stats: Effect.Effect<Stats>
+  readonly createDatabaseInfo: (
+    options: Database.DatabaseInfoOptions
+  ) => Effect.Effect<Database.DatabaseInfo, never, Scope.Scope>
+  readonly traceSqlDatabaseRequest: (
+    info: Database.DatabaseInfo,
+    statement: string
+  ) => Effect.Effect<Database.SqlDatabaseRequestTracer, never, Scope.Scope>
+  readonly createWebApplicationInfo: (
+    options: WebRequest.WebApplicationInfoOptions
+  ) => Effect.Effect<WebRequest.WebApplicationInfo, never, Scope.Scope>
+  readonly traceIncomingWebRequest: (
+    info: WebRequest.WebApplicationInfo,
+    options: WebRequest.IncomingWebRequestOptions
+  ) => Effect.Effect<WebRequest.IncomingWebRequestTracer, never, Scope.Scope>
+  readonly traceOutgoingWebRequest: (
+    options: WebRequest.OutgoingWebRequestOptions
+  ) => Effect.Effect<WebRequest.OutgoingWebRequestTracer, never, Scope.Scope>
+  readonly createMessagingSystemInfo: (
+    options: Messaging.MessagingSystemInfoOptions
+  ) => Effect.Effect<Messaging.MessagingSystemInfo, never, Scope.Scope>
+  readonly traceOutgoingMessage: (
+    info: Messaging.MessagingSystemInfo,
+    options?: Messaging.OutgoingMessageOptions
+  ) => Effect.Effect<Messaging.OutgoingMessageTracer, never, Scope.Scope>
+  readonly traceIncomingMessageReceive: (
+    info: Messaging.MessagingSystemInfo
+  ) => Effect.Effect<Messaging.IncomingMessageReceiveTracer, never, Scope.Scope>
+  readonly traceIncomingMessageProcess: (
+    info: Messaging.MessagingSystemInfo,
+    options?: Messaging.IncomingMessageProcessOptions
+  ) => Effect.Effect<Messaging.IncomingMessageProcessTracer, never, Scope.Scope>
 }
 
 /** @internal Counts since the engine started; documented on `OneAgentSdk.Stats`. */
@@ -173,8 +208,41 @@ export const make = (
   currentStringTag: Effect.withFiber((fiber) =>
     Effect.succeed(currentTag(runtime, fiber.getRef(CurrentSpan), "currentStringTag"))
   ),
-  stats: Effect.sync(stats)
+  stats: Effect.sync(stats),
+  createDatabaseInfo: Families.createDatabaseInfo,
+  traceSqlDatabaseRequest: (info, statement) =>
+    scopedOrNoop(runtime, "SqlDatabaseRequestTracer", "traceSqlDatabaseRequest", (op) =>
+      Families.sqlStart(runtime, info, statement, op)),
+  createWebApplicationInfo: Families.createWebApplicationInfo,
+  traceIncomingWebRequest: (info, options) =>
+    scopedOrNoop(runtime, "IncomingWebRequestTracer", "traceIncomingWebRequest", (op) =>
+      Families.incomingWebStart(runtime, info, options, op)),
+  traceOutgoingWebRequest: (options) =>
+    scopedOrNoop(runtime, "OutgoingWebRequestTracer", "traceOutgoingWebRequest", () =>
+      Families.outgoingWebStart(runtime, options)),
+  createMessagingSystemInfo: Families.createMessagingSystemInfo,
+  traceOutgoingMessage: (info, options) =>
+    scopedOrNoop(runtime, "OutgoingMessageTracer", "traceOutgoingMessage", (op) =>
+      Families.messagingStart(runtime, info, "send", op, options)),
+  traceIncomingMessageReceive: (info) =>
+    scopedOrNoop(runtime, "IncomingMessageReceiveTracer", "traceIncomingMessageReceive", (op) =>
+      Families.messagingStart(runtime, info, "receive", op)),
+  traceIncomingMessageProcess: (info, options) =>
+    scopedOrNoop(runtime, "IncomingMessageProcessTracer", "traceIncomingMessageProcess", (op) =>
+      Families.messagingStart(runtime, info, "process", op, options))
 })
+
+// Start options are computed inside the effect, so argument misuse is reported when the tracer is used.
+const scopedOrNoop = <T>(
+  runtime: Runtime,
+  tag: string,
+  operation: string,
+  options: (operation: string) => StartOptions | undefined
+): Effect.Effect<T, never, Scope.Scope> =>
+  Effect.suspend(() => {
+    const start = options(operation)
+    return start === undefined ? Effect.succeed(noopTracer<T>(tag)) : scoped<T>(runtime, tag, operation, start)
+  })
 
 /** @internal A tracer that records nothing, for starts that did not happen. */
 export const noopTracer = <T>(tag: string): T =>
@@ -184,5 +252,14 @@ export const noopTracer = <T>(tag: string): T =>
     end: Effect.void,
     markFailed: () => Effect.void,
     outgoingStringTag: Effect.succeed(""),
-    outgoingByteTag: Effect.succeed(new Uint8Array(0))
+    outgoingByteTag: Effect.succeed(new Uint8Array(0)),
+    outgoingHeaders: Effect.succeed({}),
+    outgoingProperties: Effect.succeed({}),
+    setRowsReturned: () => Effect.void,
+    setRoundTripCount: () => Effect.void,
+    setStatusCode: () => Effect.void,
+    addResponseHeaders: () => Effect.void,
+    addParameter: () => Effect.void,
+    setVendorMessageId: () => Effect.void,
+    setCorrelationId: () => Effect.void
   }) as T

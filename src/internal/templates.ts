@@ -5,6 +5,7 @@
  * @internal
  */
 import * as Channel from "../Channel.ts"
+import * as Database from "../Database.ts"
 import type { CustomServiceOptions, IncomingRemoteCallOptions, OutgoingRemoteCallOptions } from "../Tracers.ts"
 import type { AttributeValue } from "./addon.ts"
 import { Kind, StartFlag } from "./codes.ts"
@@ -49,6 +50,13 @@ export class AttributeList {
   template(name: string, kind: number, flags: number): Template {
     return template(name, kind, flags, this.list, this.problems)
   }
+
+  /** The attributes as [key, value, limit] triples, for per-span start options. */
+  flat(): Array<AttributeValue> {
+    const out: Array<AttributeValue> = []
+    for (const [key, value, limit] of this.list) out.push(key, value, limit ?? 0)
+    return out
+  }
 }
 
 const rpc = (list: AttributeList, options: { method: unknown; service: unknown; endpoint: unknown; protocolName?: unknown }) => {
@@ -87,3 +95,82 @@ export const customService = (options: CustomServiceOptions): Template => {
 
 /** @internal */
 export const inProcessLink: Template = template("InProcessLink", Kind.Internal, StartFlag.None, [])
+
+/** @internal The constant attributes of a database, an info object's content. */
+export const databaseInfo = (options: { name: unknown; vendor: unknown; channel: unknown }): AttributeList => {
+  const list = new AttributeList()
+  const vendor = list.required("vendor", options.vendor)
+  list.add("db.system.name", Database.otelSystemName(vendor))
+    .add("oneagent.db.vendor", vendor)
+    .add("db.namespace", list.required("name", options.name))
+    .channel(options.channel)
+  return list
+}
+
+/** @internal The span shape of SQL requests on `info` whose statement starts with `operation`. */
+export const sqlRequest = (info: AttributeList, database: string, operation: string | undefined): Template => {
+  const list = new AttributeList()
+  list.list.push(...info.list)
+  list.problems.push(...info.problems)
+  list.add("db.operation.name", operation)
+  return list.template(operation === undefined ? database : `${operation} ${database}`, Kind.Client, StartFlag.RequireParent)
+}
+
+/** @internal */
+export const webApplicationInfo = (
+  options: { webServerName: unknown; applicationId: unknown; contextRoot: unknown }
+): AttributeList => {
+  const list = new AttributeList()
+  list.add("oneagent.web.server_name", list.required("webServerName", options.webServerName))
+    .add("oneagent.web.application_id", list.required("applicationId", options.applicationId))
+    .add("oneagent.web.context_root", list.required("contextRoot", options.contextRoot))
+  return list
+}
+
+/** @internal The span shape of incoming requests to `info` with this method and route. */
+export const incomingWebRequest = (info: AttributeList, method: string, route: string | undefined): Template => {
+  const list = new AttributeList()
+  list.list.push(...info.list)
+  list.problems.push(...info.problems)
+  list.add("http.request.method", method).add("http.route", route)
+  return list.template(route === undefined ? method : `${method} ${route}`, Kind.Server, StartFlag.ServiceCall)
+}
+
+/** @internal The span shape of outgoing requests with this method. */
+export const outgoingWebRequest = (method: string): Template =>
+  new AttributeList().add("http.request.method", method).template(method, Kind.Client, StartFlag.None)
+
+/** @internal */
+export const messagingSystemInfo = (
+  options: { vendor: unknown; destination: unknown; destinationType: unknown; channel: unknown }
+): AttributeList => {
+  const list = new AttributeList()
+  const destinationType = list.required("destinationType", options.destinationType)
+  if (destinationType !== "QUEUE" && destinationType !== "TOPIC") {
+    list.problems.push(`"destinationType" must be "QUEUE" or "TOPIC"`)
+  }
+  list.add("messaging.system", list.required("vendor", options.vendor))
+    .add("messaging.destination.name", list.required("destination", options.destination))
+    .add("oneagent.messaging.destination_type", destinationType)
+    .channel(options.channel)
+  return list
+}
+
+/** @internal The span shape of one messaging operation on `info`. */
+export const messaging = (
+  info: AttributeList,
+  destination: string,
+  operation: "send" | "receive" | "process"
+): Template => {
+  const list = new AttributeList()
+  list.list.push(...info.list)
+  list.problems.push(...info.problems)
+  list.add("messaging.operation.type", operation)
+  const kind = operation === "send" ? Kind.Producer : Kind.Consumer
+  const flags = operation === "receive"
+    ? StartFlag.RequireParent
+    : operation === "process"
+    ? StartFlag.ServiceCall
+    : StartFlag.None
+  return list.template(`${operation} ${destination}`, kind, flags)
+}

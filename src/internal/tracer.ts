@@ -9,8 +9,25 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
+import * as Messaging from "../Messaging.ts"
+import * as WebRequest from "../WebRequest.ts"
+import type { AttributeValue } from "./addon.ts"
 import { Status } from "./codes.ts"
-import { CurrentSpan, endWithExit, report, type Runtime, start, type StartOptions } from "./runtime.ts"
+import {
+  CurrentSpan,
+  defaultDataSettings,
+  endWithExit,
+  misuse,
+  report,
+  type Runtime,
+  setAttribute,
+  setStatus,
+  start,
+  type StartOptions
+} from "./runtime.ts"
+import { effectParent } from "./effectSpan.ts"
+import { AttributeList } from "./templates.ts"
+import { addHeaders, isFailure } from "./web.ts"
 
 /**
  * A started span as the scoped API returns it. One small object per scoped tracer; the combinator form
@@ -69,6 +86,49 @@ export class TracerImpl {
     })
   }
 
+  /** Sets an attribute while the tracer is open (misuse after it ended). */
+  attribute(key: string, value: AttributeValue, method: string, limit?: number): Effect.Effect<void> {
+    return Effect.sync(() => setAttribute(this.runtime, this.handle, key, value, `${this.operation}.${method}`, limit))
+  }
+
+  setRowsReturned(rows: number): Effect.Effect<void> {
+    return this.attribute("db.response.returned_rows", rows, "setRowsReturned")
+  }
+
+  setRoundTripCount(count: number): Effect.Effect<void> {
+    return this.attribute("oneagent.db.round_trip_count", count, "setRoundTripCount")
+  }
+
+  setVendorMessageId(id: string): Effect.Effect<void> {
+    return this.attribute("messaging.message.id", id, "setVendorMessageId")
+  }
+
+  setCorrelationId(id: string): Effect.Effect<void> {
+    return this.attribute("messaging.message.conversation_id", id, "setCorrelationId")
+  }
+
+  setStatusCode(code: number): Effect.Effect<void> {
+    return Effect.sync(() => setStatusCodeUnsafe(this.runtime, this.handle, code, this._tag, this.operation))
+  }
+
+  addResponseHeaders(headers: WebRequest.Headers): Effect.Effect<void> {
+    return Effect.sync(() => addResponseHeadersUnsafe(this.runtime, this.handle, headers, this.operation))
+  }
+
+  addParameter(name: string, value: string): Effect.Effect<void> {
+    return this.attribute(`oneagent.web.parameter.${name}`, String(value), "addParameter")
+  }
+
+  get outgoingHeaders(): Effect.Effect<Readonly<Record<string, string>>> {
+    return Effect.map(this.outgoingStringTag, (tag) =>
+      tag === "" ? {} : { traceparent: tag, [WebRequest.DYNATRACE_HTTP_HEADER_NAME]: tag })
+  }
+
+  get outgoingProperties(): Effect.Effect<Readonly<Record<string, string>>> {
+    return Effect.map(this.outgoingStringTag, (tag) =>
+      tag === "" ? {} : { [Messaging.DYNATRACE_MESSAGE_PROPERTY_NAME]: tag, traceparent: tag })
+  }
+
   /** Ends from the scope's Exit unless `end` was called already. */
   close(exit: Exit.Exit<unknown, unknown>): void {
     if (this.handle <= 0 || this.endedExplicitly) return
@@ -90,7 +150,7 @@ export const scoped = <T>(
 ): Effect.Effect<T, never, Scope.Scope> =>
   Effect.uninterruptible(Effect.withFiber((fiber) => {
     const parent = fiber.getRef(CurrentSpan)
-    const handle = start(runtime, parent, options, operation)
+    const handle = start(runtime, parent, options, operation, effectParent(fiber.cache.span))
     const tracer = new TracerImpl(tag, runtime, handle, operation)
     if (handle <= 0) return Effect.succeed(tracer as T)
     const scope = Context.getUnsafe(fiber.context, Scope.Scope)
@@ -118,7 +178,8 @@ export const traced = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   runtimeOf: (context: Context.Context<never>) => Runtime,
   operation: string,
-  options: StartOptions
+  options: StartOptions,
+  onSuccess?: (runtime: Runtime, handle: number, value: A) => void
 ): Effect.Effect<A, E, R> =>
   Effect.suspend(() => {
     let handle = 0
@@ -126,16 +187,39 @@ export const traced = <A, E, R>(
     return Effect.onExitPrimitive(
       Effect.withFiber<A, E, R>((fiber) => {
         runtime = runtimeOf(fiber.context)
-        const parent = fiber.getRef(CurrentSpan)
-        handle = start(runtime, parent, options, operation)
+        handle = start(runtime, fiber.getRef(CurrentSpan), options, operation, effectParent(fiber.cache.span))
         return handle > 0 ? Effect.provideService(self, CurrentSpan, handle) : self
       }),
       (exit) => {
-        if (handle > 0) endWithExit(runtime!, handle, exit, operation)
+        if (handle <= 0) return undefined
+        if (onSuccess !== undefined && exit._tag === "Success") onSuccess(runtime!, handle, exit.value)
+        endWithExit(runtime!, handle, exit, operation)
         return undefined
       }
     )
   })
+
+/** @internal Records a status code; an error code (by the tracer's side) fails the span without an exception. */
+export const setStatusCodeUnsafe = (runtime: Runtime, handle: number, code: number, tag: string, operation: string) => {
+  if (typeof code !== "number" || !Number.isInteger(code)) {
+    misuse(runtime, `${operation}.setStatusCode: expects an integer status code`)
+    return
+  }
+  setAttribute(runtime, handle, "http.response.status_code", code, `${operation}.setStatusCode`)
+  if (isFailure(code, tag === "IncomingWebRequestTracer" ? "server" : "client")) {
+    setStatus(runtime, handle, 2, `HTTP ${code}`, `${operation}.setStatusCode`)
+  }
+}
+
+/** @internal */
+export const addResponseHeadersUnsafe = (runtime: Runtime, handle: number, headers: WebRequest.Headers, operation: string) => {
+  const list = new AttributeList()
+  addHeaders(list, "http.response.header", headers, runtime.data ?? defaultDataSettings)
+  for (const problem of list.problems) misuse(runtime, `${operation}.addResponseHeaders: ${problem}`)
+  for (const [key, value, limit] of list.list) {
+    setAttribute(runtime, handle, key, value, `${operation}.addResponseHeaders`, limit)
+  }
+}
 
 /** @internal Reads the current span's tag, or "" outside a trace. */
 export const currentTag = (runtime: Runtime, handle: number, operation: string): string => {

@@ -1,0 +1,140 @@
+/**
+ * Incoming and outgoing web requests: the web application info object, header handling and the tracer
+ * types.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import type { OutgoingTaggable, Tracer } from "./Tracers.ts"
+
+/**
+ * The header the seed uses for the string tag. Outgoing requests carry the tag in it and in
+ * `traceparent`; incoming requests are read from either.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const DYNATRACE_HTTP_HEADER_NAME = "X-dynaTrace"
+
+/**
+ * Headers recorded as `[REDACTED]` whatever the configuration says.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const SENSITIVE_HEADERS: ReadonlyArray<string> = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
+
+/**
+ * Header values as Node and fetch give them: one string, several, or none.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Headers = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface WebApplicationInfoOptions {
+  /** The web server's name, e.g. the virtual host or `"my-server"`. */
+  readonly webServerName: string
+  /** The application's id, e.g. `"OrderApi"`. */
+  readonly applicationId: string
+  /** The path the application is mounted at, e.g. `"/api"`. */
+  readonly contextRoot: string
+}
+
+/**
+ * A web application: a scoped resource; using it after its scope closed is misuse.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebApplicationInfo extends WebApplicationInfoOptions {
+  readonly _tag: "WebApplicationInfo"
+}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface IncomingWebRequestOptions<A = unknown> {
+  /** The full URL, or the path and query when the scheme and host come from the `Host` header. */
+  readonly url: string
+  readonly method: string
+  /** Request headers; `traceparent`/`tracestate` or `X-dynaTrace` continue the caller's trace. */
+  readonly headers?: Headers | undefined
+  /** The client's address (`client.address`). */
+  readonly remoteAddress?: string | undefined
+  /** The route template (`/orders/:id`), which names the span (`GET /orders/:id`). */
+  readonly route?: string | undefined
+  /** Request parameters (form fields, query parameters) to record. */
+  readonly parameters?: Readonly<Record<string, string>> | undefined
+  /** Derives the status code from the traced effect's result (combinator form). */
+  readonly statusCode?: ((result: A) => number) | undefined
+  /** Derives response headers from the traced effect's result (combinator form). */
+  readonly responseHeaders?: ((result: A) => Headers) | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category options
+ */
+export interface OutgoingWebRequestOptions<A = unknown> {
+  readonly url: string
+  readonly method: string
+  readonly headers?: Headers | undefined
+  /** Derives the status code from the traced effect's result (combinator form). */
+  readonly statusCode?: ((result: A) => number) | undefined
+  /** Derives response headers from the traced effect's result (combinator form). */
+  readonly responseHeaders?: ((result: A) => Headers) | undefined
+}
+
+/**
+ * Setters shared by both web request tracers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WebResponse {
+  /** `http.response.status_code`. An incoming request with a 5xx (an outgoing one with ≥ 400) is failed. */
+  readonly setStatusCode: (code: number) => Effect.Effect<void>
+  readonly addResponseHeaders: (headers: Headers) => Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface IncomingWebRequestTracer extends Tracer, WebResponse {
+  readonly _tag: "IncomingWebRequestTracer"
+  readonly addParameter: (name: string, value: string) => Effect.Effect<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface OutgoingWebRequestTracer extends Tracer, WebResponse, OutgoingTaggable {
+  readonly _tag: "OutgoingWebRequestTracer"
+  /** The headers to add to the request: `traceparent` and `X-dynaTrace` (empty when not tracing). */
+  readonly outgoingHeaders: Effect.Effect<Readonly<Record<string, string>>>
+}
+
+/**
+ * Finds a header case-insensitively; several values are joined with `,` as HTTP allows.
+ *
+ * @since 0.1.0
+ * @category headers
+ */
+export const header = (headers: Headers | undefined, name: string): string | undefined => {
+  if (headers === undefined) return undefined
+  const lower = name.toLowerCase()
+  for (const key in headers) {
+    if (key.toLowerCase() !== lower) continue
+    const value = headers[key]
+    return value === undefined ? undefined : typeof value === "string" ? value : value.join(",")
+  }
+  return undefined
+}

@@ -1,0 +1,99 @@
+/**
+ * The per-request data of web request tracers: URL parts, captured and redacted headers, parameters,
+ * the incoming tag from headers, and the status-code rule.
+ *
+ * @internal
+ */
+import * as WebRequest from "../WebRequest.ts"
+import { Limit } from "./codes.ts"
+import type { DataSettings } from "./runtime.ts"
+import { AttributeList } from "./templates.ts"
+
+const REDACTED = "[REDACTED]"
+
+/** @internal Adds `<prefix>.<lower-case name>` for each captured header; several values become an array. */
+export const addHeaders = (
+  list: AttributeList,
+  prefix: "http.request.header" | "http.response.header",
+  headers: WebRequest.Headers | undefined,
+  settings: DataSettings
+): void => {
+  if (headers === undefined || settings.captureHeaders === "none") return
+  if (typeof headers !== "object" || headers === null) {
+    list.problems.push(`headers must be an object of header names to values`)
+    return
+  }
+  for (const name in headers) {
+    const lower = name.toLowerCase()
+    if (settings.captureHeaders !== "all" && !settings.captureHeaders.has(lower)) continue
+    const raw = headers[name]
+    if (raw === undefined) continue
+    const values = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [String(raw)]
+    const redact = WebRequest.SENSITIVE_HEADERS.includes(lower) || settings.redactHeaders.has(lower)
+    for (const value of values) list.add(`${prefix}.${lower}`, redact ? REDACTED : String(value))
+  }
+}
+
+// Splits a URL (absolute, or a path with the host from the Host header) without throwing.
+const urlParts = (url: string, host: string | undefined): URL | undefined => {
+  try {
+    return new URL(url, host === undefined ? undefined : `http://${host}`)
+  } catch {
+    return undefined
+  }
+}
+
+const addUrl = (list: AttributeList, url: string, host: string | undefined) => {
+  const parsed = urlParts(url, host)
+  list.add("url.full", parsed !== undefined && parsed.href !== "" && /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : parsed?.href ?? url, Limit.Long)
+  if (parsed === undefined) return
+  list.add("url.scheme", parsed.protocol.replace(/:$/, ""))
+    .add("url.path", parsed.pathname, Limit.Long)
+    .add("server.address", parsed.hostname)
+  if (parsed.search !== "") list.add("url.query", parsed.search.slice(1), Limit.Long)
+  const port = parsed.port !== "" ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : parsed.protocol === "http:" ? 80 : undefined
+  list.add("server.port", port)
+}
+
+/** @internal The per-request attributes of an incoming web request. */
+export const incomingAttributes = (
+  options: WebRequest.IncomingWebRequestOptions,
+  settings: DataSettings
+): AttributeList => {
+  const list = new AttributeList()
+  const url = list.required("url", options.url)
+  addUrl(list, url, WebRequest.header(options.headers, "host"))
+  list.add("client.address", list.optional("remoteAddress", options.remoteAddress))
+    .add("user_agent.original", WebRequest.header(options.headers, "user-agent"))
+  addHeaders(list, "http.request.header", options.headers, settings)
+  addParameters(list, options.parameters)
+  return list
+}
+
+/** @internal */
+export const addParameters = (list: AttributeList, parameters: Readonly<Record<string, string>> | undefined) => {
+  if (parameters === undefined) return
+  for (const name in parameters) list.add(`oneagent.web.parameter.${name}`, String(parameters[name]))
+}
+
+/** @internal The per-request attributes of an outgoing web request. */
+export const outgoingAttributes = (options: WebRequest.OutgoingWebRequestOptions, settings: DataSettings): AttributeList => {
+  const list = new AttributeList()
+  addUrl(list, list.required("url", options.url), undefined)
+  addHeaders(list, "http.request.header", options.headers, settings)
+  return list
+}
+
+/** @internal The incoming tag of a request or message: `traceparent` (+ `tracestate`) first, then the Dynatrace name. */
+export const tagOf = (
+  headers: WebRequest.Headers | undefined,
+  dynatraceName: string
+): { readonly stringTag: string | undefined; readonly traceState: string | undefined } => {
+  const traceparent = WebRequest.header(headers, "traceparent")
+  if (traceparent !== undefined) return { stringTag: traceparent, traceState: WebRequest.header(headers, "tracestate") }
+  return { stringTag: WebRequest.header(headers, dynatraceName), traceState: undefined }
+}
+
+/** @internal Whether a status code fails the span: 5xx for a server, ≥ 400 for a client (OTel HTTP conventions). */
+export const isFailure = (code: number, side: "server" | "client"): boolean =>
+  side === "server" ? code >= 500 : code >= 400
