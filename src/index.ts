@@ -17,6 +17,26 @@ export * as Channel from "./Channel.ts"
 /**
  * @since 0.1.0
  */
+export * as Database from "./Database.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as ExportConfig from "./ExportConfig.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Messaging from "./Messaging.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as WebRequest from "./WebRequest.ts"
+
+/**
+ * @since 0.1.0
+ */
 export { ChannelType } from "./Channel.ts"
 
 /**

@@ -1,0 +1,187 @@
+import { assert, describe, expect, it } from "@effect/vitest"
+import { Cause, Effect, Exit } from "effect"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { OneAgentSdk, OneAgentTest, WebRequest } from "../src/index.ts"
+
+const withTest = <A, E, R>(self: Effect.Effect<A, E, R>, options?: Parameters<typeof OneAgentTest.layer>[0]) =>
+  self.pipe(Effect.provide(OneAgentTest.layer(options)))
+
+const app = { webServerName: "test-server", applicationId: "OrderApi", contextRoot: "/api" } as const
+
+// A real node:http server whose handler runs an Effect in the test's context.
+const serve = (handler: (req: Http.IncomingMessage) => Effect.Effect<number, never, OneAgentSdk>) =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const context = yield* Effect.context<OneAgentSdk>()
+      const server = Http.createServer((req, res) => {
+        Effect.runPromise(handler(req).pipe(Effect.provide(context))).then((status) => {
+          res.writeHead(status, { "content-type": "text/plain", "set-cookie": "session=secret" })
+          res.end("ok")
+        })
+      })
+      yield* Effect.callback<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void)))
+      return server
+    }),
+    (server) => Effect.callback<void>((resume) => void server.close(() => resume(Effect.void)))
+  )
+
+describe("WebRequest", () => {
+  it.live("the tag travels in a real request and the server's span continues the client's trace", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const info = yield* OneAgentSdk.createWebApplicationInfo(app)
+      const server = yield* serve((req) =>
+        Effect.succeed(201).pipe(
+          Effect.tap(() => OneAgentSdk.addCustomRequestAttribute("handled", "yes")),
+          OneAgentSdk.traceIncomingWebRequest(info, {
+            url: req.url!,
+            method: req.method!,
+            headers: req.headers,
+            remoteAddress: req.socket.remoteAddress,
+            route: "/api/orders/:id",
+            statusCode: (status: number) => status
+          })
+        )
+      )
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/orders/7?expand=items`
+      const sdk = yield* OneAgentSdk
+      const status = yield* Effect.scoped(Effect.gen(function*() {
+        const tracer = yield* sdk.traceOutgoingWebRequest({
+          url,
+          method: "get",
+          headers: { accept: "text/plain", authorization: "Bearer secret-token" }
+        })
+        const headers = yield* tracer.outgoingHeaders
+        const response = yield* Effect.promise(() =>
+          fetch(url, { headers: { ...headers, accept: "text/plain", authorization: "Bearer secret-token" } })
+        )
+        yield* Effect.promise(() => response.text())
+        yield* tracer.setStatusCode(response.status)
+        yield* tracer.addResponseHeaders(Object.fromEntries(response.headers))
+        return response.status
+      }))
+      expect(status).toBe(201)
+      const client = yield* test.span("GET")
+      const serverSpan = yield* test.span("GET /api/orders/:id")
+      expect(serverSpan.traceId).toBe(client.traceId)
+      expect(serverSpan.parentSpanId).toBe(client.spanId)
+      expect(client.kind).toBe("client")
+      expect(serverSpan.kind).toBe("server")
+      expect(client.attributes).toMatchObject({
+        "http.request.method": "GET",
+        "url.full": url,
+        "server.address": "127.0.0.1",
+        "http.response.status_code": 201,
+        "http.request.header.authorization": "[REDACTED]",
+        "http.request.header.accept": "text/plain",
+        "http.response.header.set-cookie": "[REDACTED]"
+      })
+      expect(serverSpan.attributes).toMatchObject({
+        "http.request.method": "GET",
+        "http.route": "/api/orders/:id",
+        "url.path": "/api/orders/7",
+        "url.query": "expand=items",
+        "client.address": "127.0.0.1",
+        "http.response.status_code": 201,
+        "http.request.header.authorization": "[REDACTED]",
+        "oneagent.web.application_id": "OrderApi",
+        "oneagent.web.context_root": "/api",
+        handled: "yes"
+      })
+      expect(serverSpan.status.code).toBe("unset")
+    }).pipe(Effect.scoped, withTest))
+
+  it.effect("5xx fails an incoming request, 4xx does not; an outgoing request fails from 400", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const sdk = yield* OneAgentSdk
+      const info = yield* sdk.createWebApplicationInfo(app)
+      for (const code of [404, 503]) {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const tracer = yield* sdk.traceIncomingWebRequest(info, { url: `/api/${code}`, method: "POST", route: `/api/${code}` })
+          yield* tracer.addParameter("my_form_field", "1234")
+          yield* tracer.setStatusCode(code)
+        }))
+      }
+      yield* Effect.succeed({ status: 404 }).pipe(
+        OneAgentSdk.traceOutgoingWebRequest({ url: "http://example.test/x", method: "GET", statusCode: (r: { status: number }) => r.status })
+      )
+      expect((yield* test.span("POST /api/404")).status.code).toBe("unset")
+      expect((yield* test.span("POST /api/404")).attributes["oneagent.web.parameter.my_form_field"]).toBe("1234")
+      expect((yield* test.span("POST /api/503")).status).toEqual({ code: "error", message: "HTTP 503" })
+      expect((yield* test.span("GET")).status).toEqual({ code: "error", message: "HTTP 404" })
+    }).pipe(Effect.scoped, withTest))
+
+  it.effect("continues a trace from X-dynaTrace and carries tracestate from traceparent", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const info = yield* OneAgentSdk.createWebApplicationInfo(app)
+      yield* Effect.void.pipe(OneAgentSdk.traceIncomingWebRequest(info, {
+        url: "/a",
+        method: "GET",
+        route: "/a",
+        headers: { "X-dynaTrace": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" }
+      }))
+      yield* Effect.void.pipe(OneAgentSdk.traceIncomingWebRequest(info, {
+        url: "/b",
+        method: "GET",
+        route: "/b",
+        headers: {
+          traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+          tracestate: "congo=t61rcWkgMzE"
+        }
+      }))
+      const a = yield* test.span("GET /a")
+      const b = yield* test.span("GET /b")
+      expect([a.traceId, a.parentSpanId]).toEqual(["4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"])
+      expect([b.traceId, b.parentSpanId, b.traceState]).toEqual([
+        "0af7651916cd43dd8448eb211c80319c",
+        "b7ad6b7169203331",
+        "congo=t61rcWkgMzE"
+      ])
+    }).pipe(Effect.scoped, withTest))
+
+  it.effect("captureHeaders limits which headers are recorded and redactHeaders adds redactions", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const info = yield* OneAgentSdk.createWebApplicationInfo(app)
+      yield* Effect.void.pipe(OneAgentSdk.traceIncomingWebRequest(info, {
+        url: "/h",
+        method: "GET",
+        route: "/h",
+        headers: { "x-api-key": "k", "x-request-id": "r1", "x-other": "o", accept: ["a", "b"] }
+      }))
+      const span = yield* test.span("GET /h")
+      expect(span.attributes["http.request.header.x-api-key"]).toBe("[REDACTED]")
+      expect(span.attributes["http.request.header.x-request-id"]).toBe("r1")
+      expect(span.attributes["http.request.header.accept"]).toEqual(["a", "b"])
+      expect(span.attributes["http.request.header.x-other"]).toBeUndefined()
+    }).pipe(
+      Effect.scoped,
+      (self) => withTest(self, { captureHeaders: ["x-api-key", "x-request-id", "accept"], redactHeaders: ["X-Api-Key"] })
+    ))
+
+  it.effect("outgoingHeaders inside the combinator carry the outgoing request's tag", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const headers = yield* OneAgentSdk.outgoingHeaders.pipe(
+        OneAgentSdk.traceOutgoingWebRequest({ url: "http://x.test/", method: "PUT" })
+      )
+      const span = yield* test.span("PUT")
+      const tag = `00-${span.traceId}-${span.spanId}-01`
+      expect(headers).toEqual({ traceparent: tag, [WebRequest.DYNATRACE_HTTP_HEADER_NAME]: tag })
+      expect(yield* OneAgentSdk.outgoingHeaders).toEqual({})
+    }).pipe(withTest))
+
+  it.effect("a malformed URL or headers of the wrong type are reported, and the request is still traced", () =>
+    Effect.gen(function*() {
+      const info = yield* OneAgentSdk.createWebApplicationInfo(app)
+      const exit = yield* Effect.exit(Effect.void.pipe(OneAgentSdk.traceIncomingWebRequest(info, {
+        url: 42 as unknown as string,
+        method: "GET"
+      })))
+      assert(Exit.isFailure(exit))
+      expect(Cause.pretty(exit.cause)).toContain(`"url" must be a string`)
+    }).pipe(Effect.scoped, withTest))
+})
