@@ -55,9 +55,9 @@ static napi_value int32(napi_env env, int32_t v) {
   return out;
 }
 
-/** Initialises the engine (reference counted): (counters Float64Array, ringCapacity, sampleRatio, maxAttributes) → 0 ok, 2 already. */
+/** Initialises the engine (reference counted): (counters Float64Array, ringCapacity, sampleRatio, maxAttributes, notParentBased) → 0 ok, 2 already. */
 static napi_value JS_engine_init(napi_env env, napi_callback_info info) {
-  Args<4> a(env, info);
+  Args<5> a(env, info);
   Addon* addon = a.addon;
   if (addon->engine) {
     addon->init_count++;
@@ -76,6 +76,7 @@ static napi_value JS_engine_init(napi_env env, napi_callback_info info) {
   if (a.u32(1) > 0) options.ring_capacity = a.u32(1);
   options.sample_ratio = a.f64(2);
   if (a.u32(3) > 0) options.max_attributes = a.u32(3);
+  options.parent_based = a.u32(4) == 0;
   addon->engine = std::make_unique<Engine>(options, static_cast<double*>(data));
   addon->init_count = 1;
   return int32(env, 0);
@@ -293,6 +294,13 @@ static napi_value JS_span_event(napi_env env, napi_callback_info info) {
   return int32(env, engine->add_event(a.u32(0), std::move(event)));
 }
 
+/** The innermost of two spans on one chain: (a, b) → handle, 0 when neither resolves. */
+static napi_value JS_span_deeper(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  if (!a.engine()) return int32(env, 0);
+  return int32(env, static_cast<int32_t>(a.engine()->deeper(a.u32(0), a.u32(1))));
+}
+
 /** Renames a span, for names too varied to intern: (handle, name) → status. */
 static napi_value JS_span_name(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
@@ -431,6 +439,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       EXPORT(span_tag_bytes),   EXPORT(records_drain),
       EXPORT(spans_open),       EXPORT(template_create), EXPORT(span_name),
       EXPORT(span_status),      EXPORT(span_start_nested), EXPORT(span_event),
+      EXPORT(span_deeper),
 #undef EXPORT
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -40,6 +40,13 @@ int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_v
   return start_from(TraceContext(), false, 0, 0, std::string_view(), *t);
 }
 
+uint32_t Engine::deeper(uint32_t a, uint32_t b) {
+  SpanSlot* pa = a != 0 ? spans_.find(a) : nullptr;
+  SpanSlot* pb = b != 0 ? spans_.find(b) : nullptr;
+  if (pa == nullptr) return pb == nullptr ? 0 : b;
+  return pb != nullptr && pb->depth > pa->depth ? b : a;
+}
+
 int32_t Engine::start_nested(uint32_t a, uint32_t b, uint32_t template_id) {
   SpanSlot* pa = a != 0 ? spans_.find(a) : nullptr;
   SpanSlot* pb = b != 0 ? spans_.find(b) : nullptr;
@@ -76,10 +83,11 @@ int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t
   slot.ctx.span_id = ids_.span_id();
   if (has_parent) {
     slot.ctx.trace_id = parent.trace_id;
-    slot.ctx.flags = parent.flags;
+    // Parent-based sampling keeps the parent's decision; otherwise the trace id decides, as for a root.
+    slot.ctx.flags = options_.parent_based ? parent.flags : (parent.flags & ~1) | sample(parent.trace_id);
   } else {
     slot.ctx.trace_id = ids_.trace_id();
-    slot.ctx.flags = (slot.ctx.trace_id.lo >> 1) < sample_threshold_ || sample_threshold_ == UINT64_MAX ? 1 : 0;
+    slot.ctx.flags = sample(slot.ctx.trace_id);
   }
   slot.service = (flags & kServiceCall) ? handle : service;
   counters_[kCounterStarted] += 1;

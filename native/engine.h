@@ -66,6 +66,7 @@ struct EngineOptions {
   double sample_ratio = 1.0;
   uint32_t max_attributes = 128;
   uint32_t max_events = 128;
+  bool parent_based = true;  // children keep their parent's sampling decision (OTel parentbased_*)
 };
 
 struct SpanSlot {
@@ -97,6 +98,8 @@ class Engine {
   // Starts a span under the deeper of two candidate parents: the SDK's current span and Effect's current
   // span lie on one chain, so the deeper one is the innermost.
   int32_t start_nested(uint32_t a, uint32_t b, uint32_t template_id);
+  // The deeper of two spans on one chain (the innermost), or whichever resolves; 0 when neither does.
+  uint32_t deeper(uint32_t a, uint32_t b);
   // Starts a span that continues an in-process link: a child of the creator span while its handle still
   // resolves to it (checked by span id), otherwise a child of the link's recorded context.
   int32_t start_linked(uint32_t creator, const TraceContext& link, uint32_t template_id);
@@ -128,6 +131,9 @@ class Engine {
   SpanSlot* open_slot(uint32_t handle, int32_t* status);
   int32_t start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
                      std::string_view trace_state, const SpanTemplate& t);
+  uint8_t sample(const TraceId& id) const {
+    return sample_threshold_ == UINT64_MAX || (id.lo >> 1) < sample_threshold_ ? 1 : 0;
+  }
   const SpanTemplate* find_template(uint32_t id) const {
     return id == 0 || id > templates_.size() ? nullptr : &templates_[id - 1];
   }

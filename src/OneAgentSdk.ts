@@ -14,9 +14,11 @@ import type { AgentState } from "./AgentState.ts"
 import type * as Database from "./Database.ts"
 import type { ExportOptions } from "./ExportConfig.ts"
 import type { InitResult } from "./InitResult.ts"
+import type { Sampler } from "./Sampler.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Families from "./internal/families.ts"
+import * as TraceContext from "./internal/traceContext.ts"
 import { CurrentSpan, notify, type Runtime, setAttribute, type StartOptions } from "./internal/runtime.ts"
 import * as ServiceImpl from "./internal/service.ts"
 import * as Templates from "./internal/templates.ts"
@@ -28,7 +30,8 @@ import type {
   CustomServiceOptions,
   InProcessLink,
   IncomingRemoteCallOptions,
-  OutgoingRemoteCallOptions
+  OutgoingRemoteCallOptions,
+  TraceContextInfo
 } from "./Tracers.ts"
 
 /**
@@ -43,6 +46,16 @@ export interface Options extends DataOptions {
   readonly diagnosticCallback?: ((message: string) => void) | undefined
   /** Also called on benign events (span not created by rule, malformed incoming tag, ...). */
   readonly verboseCallback?: ((message: string) => void) | undefined
+  /**
+   * Which traces are recorded. Default: `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`, else
+   * `parentbased_always_on`.
+   */
+  readonly sampler?: Sampler | undefined
+  /**
+   * Remember where each span was started (a few stack frames), for `openSpans` and the shutdown report
+   * of spans never ended. Costs a stack capture per span; default off (on in the test layer).
+   */
+  readonly trackOpenSpans?: boolean | undefined
   /** Finished spans buffered in native memory before drops are counted. Default 65,536. */
   readonly bufferSize?: number | undefined
   /** Attributes kept per span; more are counted as dropped. Default 128. */
@@ -100,6 +113,14 @@ export interface DataOptions {
  * @category models
  */
 export interface Stats extends ServiceImpl.Stats {}
+
+/**
+ * A span started and not ended yet: a leaked tracer shows up here and in the shutdown diagnostic.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OpenSpan extends ServiceImpl.OpenSpan {}
 
 /**
  * The SDK service. Its methods are the scoped forms of the tracers: each returns a started tracer that
@@ -213,6 +234,18 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
   static readonly currentStringTag: Effect.Effect<string, never, OneAgentSdk> = OneAgentSdk.use((sdk) =>
     sdk.currentStringTag
   )
+
+  /**
+   * The current fiber's trace context (trace id, span id, sampled, valid or not): the innermost SDK
+   * tracer or Effect span. For log correlation and for handing ids to untraced systems.
+   *
+   * @since 0.1.0
+   * @category tags
+   */
+  static readonly currentTraceContext: Effect.Effect<TraceContextInfo, never, OneAgentSdk> = Effect.withFiber((fiber) => {
+    const runtime = runtimeOf(fiber.context)
+    return Effect.succeed(TraceContext.of(runtime, TraceContext.currentHandle(runtime, fiber)))
+  })
 
   /**
    * Creates an in-process link to the current span, to continue its trace from another fiber or later.

@@ -136,3 +136,20 @@ export interface InProcessLink {
  * @category models
  */
 export type CustomAttributeValue = string | number
+
+/**
+ * The trace context of the current fiber, like the OneAgent SDK for Node.js's trace context info: for
+ * log correlation and for passing ids to systems that are not traced.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TraceContextInfo {
+  /** False outside any trace (or when tracing is off); the ids are then empty. */
+  readonly isValid: boolean
+  /** 32 lower-case hex digits. */
+  readonly traceId: string
+  /** 16 lower-case hex digits. */
+  readonly spanId: string
+  readonly sampled: boolean
+}

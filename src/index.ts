@@ -27,6 +27,11 @@ export * as ExportConfig from "./ExportConfig.ts"
 /**
  * @since 0.1.0
  */
+export * as Logging from "./Logging.ts"
+
+/**
+ * @since 0.1.0
+ */
 export * as Messaging from "./Messaging.ts"
 
 /**
@@ -38,6 +43,11 @@ export * as WebRequest from "./WebRequest.ts"
  * @since 0.1.0
  */
 export { ChannelType } from "./Channel.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as OneAgentHttp from "./Http.ts"
 
 /**
  * @since 0.1.0
@@ -58,6 +68,11 @@ export type { Options as OneAgentSdkOptions, Service as OneAgentSdkService } fro
  * @since 0.1.0
  */
 export * as OneAgentTest from "./OneAgentTest.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Sampler from "./Sampler.ts"
 
 /**
  * @since 0.1.0

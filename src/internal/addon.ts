@@ -39,7 +39,14 @@ export type AttributeValue = string | number | boolean
 /** @internal The functions `native/addon.cc` exports. Handles and ids are small integers. */
 export interface Addon {
   readonly counter_count: number
-  engine_init(counters: Float64Array, ringCapacity: number, sampleRatio: number, maxAttributes: number): number
+  engine_init(
+    counters: Float64Array,
+    ringCapacity: number,
+    sampleRatio: number,
+    maxAttributes: number,
+    notParentBased: number
+  ): number
+  span_deeper(a: number, b: number): number
   engine_shutdown(): number
   engine_version(): [version: string, abi: number]
   intern(value: string): number

@@ -12,6 +12,8 @@ import { Counter } from "./codes.ts"
 export interface EngineOptions {
   readonly ringCapacity: number
   readonly sampleRatio: number
+  /** Children follow their parent's sampling decision (parentbased_* samplers). */
+  readonly parentBased: boolean
   readonly maxAttributes: number
 }
 
@@ -45,7 +47,13 @@ let epochs = 0
  */
 export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine; status: 0 | 2 } | -1 => {
   const counters = current?.addon === addon ? current.counters : new Float64Array(addon.counter_count)
-  const status = addon.engine_init(counters, options.ringCapacity, options.sampleRatio, options.maxAttributes)
+  const status = addon.engine_init(
+    counters,
+    options.ringCapacity,
+    options.sampleRatio,
+    options.maxAttributes,
+    options.parentBased ? 0 : 1
+  )
   if (status === 2 && current !== undefined && current.addon === addon) {
     current.refs++
     return { engine: current, status: 2 }
@@ -72,10 +80,16 @@ export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine;
  *
  * @internal
  */
-export const release = (engine: Engine): Effect.Effect<void> =>
+export const release = (
+  engine: Engine,
+  onOpenSpans?: (open: ReadonlyArray<[handle: number, name: string, startNs: bigint]>) => void
+): Effect.Effect<void> =>
   Effect.suspend(() => {
     if (engine.closed) return Effect.void
     if (--engine.refs > 0) return Effect.sync(() => void engine.addon.engine_shutdown())
+    // Spans still open now are lost: say which, so a leaked tracer is found.
+    const open = engine.addon.spans_open()
+    if (open.length > 0) onOpenSpans?.(open)
     return engine.beforeShutdown.pipe(
       Effect.ensuring(Effect.sync(() => {
         try {

@@ -6,6 +6,7 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import { fileURLToPath } from "node:url"
 import * as Context from "effect/Context"
 import type * as Exit from "effect/Exit"
 import type { AttributeValue } from "./addon.ts"
@@ -76,6 +77,8 @@ export interface Runtime {
   readonly strict: boolean
   readonly callbacks: Callbacks
   readonly data?: DataSettings | undefined
+  /** Where each open span was started (an Error whose stack is formatted on demand), when tracking is on. */
+  readonly starts?: Map<number, Error> | undefined
   /** No tracing here (forkable primary): calls are ignored with a diagnostic. */
   readonly ignoreReason: string | undefined
   released: boolean
@@ -148,6 +151,8 @@ export interface StartOptions {
   readonly link?: { readonly handle: number; readonly context: string } | undefined
   /** Per-span attributes as [key, value, limit] triples, set right after the start. */
   readonly attributes?: ReadonlyArray<AttributeValue> | undefined
+  /** Where the tracer was created in the application, when open-span tracking is on. */
+  readonly site?: Error | undefined
   /** Problems with per-span arguments, reported as misuse when the span starts. */
   readonly problems?: ReadonlyArray<string> | undefined
 }
@@ -212,6 +217,7 @@ export const start = (
     setAttributes(engine, handle, options.template.attributes)
   }
   if (options.attributes !== undefined) setAttributes(engine, handle, options.attributes)
+  if (runtime.starts !== undefined) runtime.starts.set(handle, options.site ?? new Error())
   return handle
 }
 
@@ -221,6 +227,27 @@ const incomingTag = (runtime: Runtime, options: StartOptions, operation: string)
   if (byteTag === undefined) return stringTag
   misuse(runtime, `${operation}: both a string and a byte tag were given; both are ignored`)
   return undefined
+}
+
+/**
+ * Layers that track where spans start. While there are any, tracers capture an Error where the
+ * application creates them (its stack is only formatted when a report needs it).
+ *
+ * @internal
+ */
+export const tracking = { layers: 0 }
+
+/** @internal An Error at the current call site when tracking is on, else undefined. */
+export const captureSite = (): Error | undefined => (tracking.layers > 0 ? new Error() : undefined)
+
+const libraryDir = fileURLToPath(new URL("..", import.meta.url))
+
+/** @internal The first stack frames outside this library, Effect and Node: where the application is. */
+export const callSite = (site: Error): string => {
+  const frames = (site.stack ?? "").split("\n").slice(1).map((line) => line.trim()).filter((line) =>
+    !line.includes(libraryDir) && !/node_modules[/\\]effect[/\\]/.test(line) && !line.includes("node:internal")
+  )
+  return frames.slice(0, 3).join("\n")
 }
 
 const setAttributes = (engine: Engine, handle: number, triples: ReadonlyArray<AttributeValue>) => {
@@ -283,6 +310,7 @@ export const endWithExit = (runtime: Runtime, handle: number, exit: Exit.Exit<un
       addon.span_fail(handle, failure.type, failure.message, failure.stack)
     }
   }
+  runtime.starts?.delete(handle)
   report(runtime, addon.span_end(handle), operation)
 }
 

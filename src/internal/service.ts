@@ -23,7 +23,7 @@ import type {
 } from "../Tracers.ts"
 import { Counter, Limit, Status } from "./codes.ts"
 import { type Engine, keyId } from "./engine.ts"
-import { CurrentSpan, misuse, notify, report, type Runtime, type StartOptions } from "./runtime.ts"
+import { callSite, CurrentSpan, misuse, notify, report, type Runtime, type StartOptions } from "./runtime.ts"
 import * as Families from "./families.ts"
 import * as Templates from "./templates.ts"
 import { currentTag, scoped } from "./tracer.ts"
@@ -53,6 +53,7 @@ export interface Service {
   readonly addCustomRequestAttribute: (key: string, value: CustomAttributeValue) => Effect.Effect<void>
   readonly currentStringTag: Effect.Effect<string>
   readonly stats: Effect.Effect<Stats>
+  readonly openSpans: Effect.Effect<ReadonlyArray<OpenSpan>>
   readonly createDatabaseInfo: (
     options: Database.DatabaseInfoOptions
   ) => Effect.Effect<Database.DatabaseInfo, never, Scope.Scope>
@@ -141,6 +142,51 @@ export const linkStart = (runtime: Runtime, link: InProcessLink, operation: stri
   return link.handle > 0 ? { template: Templates.inProcessLink, link } : undefined
 }
 
+// Wall-clock nanoseconds with sub-millisecond precision, comparable with the engine's start times.
+const nowNanos = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))
+
+/** @internal A span started and not ended yet; documented on `OneAgentSdk.OpenSpan`. */
+export interface OpenSpan {
+  readonly name: string
+  readonly startTime: bigint
+  readonly ageMillis: number
+  /** The application's stack frames where it was started, when `trackOpenSpans` is on. */
+  readonly startedAt: string | undefined
+}
+
+/** @internal */
+export const openSpansOf = (runtime: Runtime): ReadonlyArray<OpenSpan> => {
+  const engine = runtime.engine
+  if (engine === undefined || engine.closed) return []
+  const now = nowNanos()
+  return engine.addon.spans_open().map(([handle, name, startNs]) => ({
+    name,
+    startTime: startNs,
+    ageMillis: Math.max(0, Number(now - startNs) / 1e6),
+    startedAt: siteOf(runtime, handle)
+  }))
+}
+
+const siteOf = (runtime: Runtime, handle: number): string | undefined => {
+  const site = runtime.starts?.get(handle)
+  return site === undefined ? undefined : callSite(site)
+}
+
+/** @internal The open-span report of shutdown: one diagnostic naming every span that was never ended. */
+export const reportOpenSpans = (
+  runtime: Runtime,
+  open: ReadonlyArray<[handle: number, name: string, startNs: bigint]>
+): void => {
+  const now = nowNanos()
+  const lines = open.slice(0, 50).map(([handle, name, startNs]) => {
+    const where = siteOf(runtime, handle)
+    return `  ${name} (open ${Math.max(0, Number(now - startNs) / 1e6).toFixed(0)} ms)` +
+      (where === undefined ? "" : `\n    started at ${where.split("\n").join("\n    ")}`)
+  })
+  const more = open.length > 50 ? `\n  ... and ${open.length - 50} more` : ""
+  notify(runtime, "diagnostic", `shutdown: ${open.length} span(s) were never ended and are lost:\n${lines.join("\n")}${more}`)
+}
+
 /** @internal Adds a custom request attribute to the service call that `handle` belongs to. */
 export const addCustomAttribute = (runtime: Runtime, handle: number, key: string, value: unknown): void => {
   const operation = "addCustomRequestAttribute"
@@ -209,6 +255,7 @@ export const make = (
     Effect.succeed(currentTag(runtime, fiber.getRef(CurrentSpan), "currentStringTag"))
   ),
   stats: Effect.sync(stats),
+  openSpans: Effect.sync(() => openSpansOf(runtime)),
   createDatabaseInfo: Families.createDatabaseInfo,
   traceSqlDatabaseRequest: (info, statement) =>
     scopedOrNoop(runtime, "SqlDatabaseRequestTracer", "traceSqlDatabaseRequest", (op) =>

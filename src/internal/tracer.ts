@@ -14,6 +14,7 @@ import * as WebRequest from "../WebRequest.ts"
 import type { AttributeValue } from "./addon.ts"
 import { Status } from "./codes.ts"
 import {
+  captureSite,
   CurrentSpan,
   defaultDataSettings,
   endWithExit,
@@ -54,6 +55,7 @@ export class TracerImpl {
       if (this.handle <= 0) return
       const engine = this.runtime.engine!
       this.endedExplicitly = true
+      this.runtime.starts?.delete(this.handle)
       report(this.runtime, engine.addon.span_end(this.handle), `${this.operation}.end`)
     })
   }
@@ -147,10 +149,12 @@ export const scoped = <T>(
   tag: string,
   operation: string,
   options: StartOptions
-): Effect.Effect<T, never, Scope.Scope> =>
-  Effect.uninterruptible(Effect.withFiber((fiber) => {
+): Effect.Effect<T, never, Scope.Scope> => {
+  const site = captureSite()
+  const startOptions = site === undefined ? options : { ...options, site }
+  return Effect.uninterruptible(Effect.withFiber((fiber) => {
     const parent = fiber.getRef(CurrentSpan)
-    const handle = start(runtime, parent, options, operation, effectParent(fiber.cache.span))
+    const handle = start(runtime, parent, startOptions, operation, effectParent(fiber.cache.span))
     const tracer = new TracerImpl(tag, runtime, handle, operation)
     if (handle <= 0) return Effect.succeed(tracer as T)
     const scope = Context.getUnsafe(fiber.context, Scope.Scope)
@@ -167,6 +171,7 @@ export const scoped = <T>(
       tracer as T
     )
   }))
+}
 
 /**
  * Wraps an effect in a span: started before it runs, current span while it runs, ended with its Exit.
@@ -180,14 +185,16 @@ export const traced = <A, E, R>(
   operation: string,
   options: StartOptions,
   onSuccess?: (runtime: Runtime, handle: number, value: A) => void
-): Effect.Effect<A, E, R> =>
-  Effect.suspend(() => {
+): Effect.Effect<A, E, R> => {
+  const site = captureSite()
+  const startOptions = site === undefined ? options : { ...options, site }
+  return Effect.suspend(() => {
     let handle = 0
     let runtime: Runtime | undefined
     return Effect.onExitPrimitive(
       Effect.withFiber<A, E, R>((fiber) => {
         runtime = runtimeOf(fiber.context)
-        handle = start(runtime, fiber.getRef(CurrentSpan), options, operation, effectParent(fiber.cache.span))
+        handle = start(runtime, fiber.getRef(CurrentSpan), startOptions, operation, effectParent(fiber.cache.span))
         return handle > 0 ? Effect.provideService(self, CurrentSpan, handle) : self
       }),
       (exit) => {
@@ -198,6 +205,7 @@ export const traced = <A, E, R>(
       }
     )
   })
+}
 
 /** @internal Records a status code; an error code (by the tracer's side) fails the span without an exception. */
 export const setStatusCodeUnsafe = (runtime: Runtime, handle: number, code: number, tag: string, operation: string) => {

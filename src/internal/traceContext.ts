@@ -1,0 +1,32 @@
+/**
+ * The current fiber's trace context: the innermost of the SDK's current span and Effect's current span.
+ *
+ * @internal
+ */
+import type * as Fiber from "effect/Fiber"
+import type { TraceContextInfo } from "../Tracers.ts"
+import { EngineSpan } from "./effectSpan.ts"
+import { CurrentSpan, type Runtime } from "./runtime.ts"
+
+/** @internal An invalid context: outside any trace, or tracing is off. */
+export const invalid: TraceContextInfo = { isValid: false, traceId: "", spanId: "", sampled: false }
+
+/** @internal */
+export const currentHandle = (runtime: Runtime, fiber: Fiber.Fiber<unknown, unknown>): number => {
+  const engine = runtime.engine
+  if (engine === undefined || engine.closed) return 0
+  const sdk = fiber.getRef(CurrentSpan)
+  const span = fiber.cache.span
+  const effect = span instanceof EngineSpan ? span.handle : 0
+  if (effect === 0) return sdk
+  if (sdk === 0) return effect
+  return engine.addon.span_deeper(sdk, effect)
+}
+
+/** @internal */
+export const of = (runtime: Runtime, handle: number): TraceContextInfo => {
+  if (handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return invalid
+  const tag = runtime.engine.addon.span_tag(handle, true)
+  if (typeof tag !== "string") return invalid
+  return { isValid: true, traceId: tag.slice(3, 35), spanId: tag.slice(36, 52), sampled: tag.endsWith("1") }
+}

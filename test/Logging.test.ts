@@ -1,0 +1,37 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Logger, References } from "effect"
+import { Logging, OneAgentSdk, OneAgentTest } from "../src/index.ts"
+
+describe("Logging", () => {
+  it.effect("log lines inside a trace carry trace_id and span_id of the innermost span", () =>
+    Effect.gen(function*() {
+      const lines: Array<{ message: unknown; annotations: Record<string, unknown> }> = []
+      const capture = Logger.make((options) => {
+        lines.push({ message: options.message, annotations: { ...options.fiber.getRef(References.CurrentLogAnnotations) } })
+      })
+      const test = yield* OneAgentTest.OneAgentTest
+      yield* Effect.gen(function*() {
+        yield* Effect.logInfo("outer")
+        yield* Effect.logInfo("inner").pipe(Effect.withSpan("inner-span"))
+      }).pipe(
+        OneAgentSdk.traceCustomService({ method: "m", service: "s" }),
+        Effect.andThen(Effect.logInfo("outside")),
+        Effect.provide(Logging.layer.pipe(Layer.provide(Logger.layer([capture]))))
+      )
+      const service = yield* test.span("s/m")
+      const inner = yield* test.span("inner-span")
+      expect(lines.map((l) => l.message)).toEqual([["outer"], ["inner"], ["outside"]])
+      expect(lines[0]!.annotations).toMatchObject({ trace_id: service.traceId, span_id: service.spanId, trace_flags: "01" })
+      expect(lines[1]!.annotations).toMatchObject({ trace_id: inner.traceId, span_id: inner.spanId })
+      expect(lines[2]!.annotations["trace_id"]).toBeUndefined()
+    }).pipe(Effect.provide(OneAgentTest.layer())))
+
+  it.effect("currentTraceContext gives the ids of the current span, and an invalid context outside", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const inside = yield* OneAgentSdk.currentTraceContext.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
+      const span = yield* test.span("s/m")
+      expect(inside).toEqual({ isValid: true, traceId: span.traceId, spanId: span.spanId, sampled: true })
+      expect(yield* OneAgentSdk.currentTraceContext).toEqual({ isValid: false, traceId: "", spanId: "", sampled: false })
+    }).pipe(Effect.provide(OneAgentTest.layer())))
+})
