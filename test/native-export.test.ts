@@ -1,10 +1,12 @@
 // The native export path: the engine's ring drained by the export thread, encoded as OTLP protobuf and
 // OTLP/JSON, checked against the official generated definitions of opentelemetry-proto.
 import { createRequire } from "node:module"
+import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 const require = createRequire(import.meta.url)
-const addon = require("../build/Release/effect_oneagent.node")
+// The same binary the library loads: a local build if there is one, else the prebuild.
+const addon = require("node-gyp-build")(fileURLToPath(new URL("..", import.meta.url)))
 const root = require("@opentelemetry/otlp-transformer/build/src/generated/root.js")
 const v1 = root.opentelemetry.proto
 const ExportTraceServiceRequest = v1.collector.trace.v1.ExportTraceServiceRequest

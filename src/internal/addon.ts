@@ -3,7 +3,9 @@
  *
  * @internal
  */
+import { readdirSync } from "node:fs"
 import { createRequire } from "node:module"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** @internal A finished span as `records_drain` returns it. */
@@ -95,6 +97,14 @@ export const load = (path?: string): LoadResult => {
   return result
 }
 
+const prebuiltPlatforms = (): Array<string> => {
+  try {
+    return readdirSync(join(packageRoot, "prebuilds"))
+  } catch {
+    return []
+  }
+}
+
 const loadUncached = (path: string | undefined): LoadResult => {
   let addon: Addon
   try {
@@ -103,13 +113,17 @@ const loadUncached = (path: string | undefined): LoadResult => {
       : require(path) as Addon
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error)
+    const shipped = prebuiltPlatforms()
+    const platform = `${process.platform}-${process.arch}`
     return {
       _tag: "Failed",
       found: false,
       message: `The effect-oneagent native engine could not be loaded (${reason}). ` +
-        `The package ships prebuilt binaries in prebuilds/ for ${process.platform}-${process.arch}; ` +
-        `on other platforms it builds from source: reinstall with \`npm rebuild effect-oneagent\` ` +
-        `(needs python3, make and a C++20 compiler). Tracing is disabled; the application runs unchanged.`
+        (shipped.includes(platform)
+          ? `A prebuilt binary for ${platform} is in prebuilds/ but did not load; `
+          : `The package ships prebuilt binaries for ${shipped.join(", ") || "no platform"}, not ${platform}; `) +
+        `build it from source with \`npm rebuild effect-oneagent\` (needs python3, make and a C++20 compiler). ` +
+        `Tracing is disabled; the application runs unchanged.`
     }
   }
   const [version, abi] = addon.engine_version()
