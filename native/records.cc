@@ -68,7 +68,7 @@ Napi::Array drain_records(Napi::Env env, Engine& engine, uint32_t max) {
     o.Set("parentSpanId", hex_span(r->parent_span_id));
     o.Set("traceFlags", Napi::Number::New(env, r->flags));
     o.Set("traceState", r->trace_state);
-    o.Set("name", strings.get(r->name));
+    o.Set("name", r->name_text.empty() ? strings.get(r->name) : r->name_text);
     o.Set("kind", Napi::Number::New(env, static_cast<int>(r->kind)));
     o.Set("startTimeNs", Napi::BigInt::New(env, r->start_ns));
     o.Set("endTimeNs", Napi::BigInt::New(env, r->end_ns));
