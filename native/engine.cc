@@ -34,7 +34,7 @@ int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_v
   }
   if (parent != 0) {
     SpanSlot* p = spans_.find(parent);
-    if (p != nullptr) return start_from(p->ctx, true, p->service, p->depth + 1, std::string_view(), *t);
+    if (p != nullptr) return start_from(p->ctx, true, p->service, p->depth + 1, p->trace_state, *t);
     note(kStaleParent);
   }
   return start_from(TraceContext(), false, 0, 0, std::string_view(), *t);
@@ -59,7 +59,7 @@ int32_t Engine::start_linked(uint32_t creator, const TraceContext& link, uint32_
   if (t == nullptr) return kBadTemplate;
   SpanSlot* c = spans_.find(creator);
   if (c != nullptr && c->ctx.span_id == link.span_id) {
-    return start_from(c->ctx, true, c->service, c->depth + 1, std::string_view(), *t);
+    return start_from(c->ctx, true, c->service, c->depth + 1, c->trace_state, *t);
   }
   return start_from(link, true, 0, 0, std::string_view(), *t);
 }
@@ -90,6 +90,7 @@ int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t
     slot.ctx.flags = sample(slot.ctx.trace_id);
   }
   slot.service = (flags & kServiceCall) ? handle : service;
+  slot.trace_state.assign(trace_state.data(), trace_state.size());
   counters_[kCounterStarted] += 1;
   counters_[kCounterOpen] = spans_.live();
   if (!slot.ctx.sampled()) {
@@ -136,6 +137,7 @@ int32_t Engine::end(uint32_t handle) {
   counters_[kCounterEnded] += 1;
   counters_[kCounterOpen] = spans_.live();
   if (r != nullptr) {
+    counters_[kCounterEndedSampled] += 1;
     r->end_ns = IdGenerator::clock_ns();
     if (!ring_.push(r)) counters_[kCounterDroppedRing] += 1;
     counters_[kCounterQueued] = static_cast<double>(ring_.size());

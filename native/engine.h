@@ -47,6 +47,7 @@ enum Counter : uint32_t {
   kCounterLastNote,        // a Status that explains the last call's benign outcome (bad tag, ...)
   kCounterExported,        // spans accepted by the exporter
   kCounterDroppedExport,   // spans dropped by the exporter (rejected batches, shutdown deadline)
+  kCounterEndedSampled,    // ended spans that were recorded (handed to the ring, or dropped by it)
   kCounterCount
 };
 
@@ -78,6 +79,7 @@ struct SpanSlot {
   uint32_t name = 0;
   int64_t start_ns = 0;
   TraceContext ctx;
+  std::string trace_state;       // the W3C tracestate that came with the trace, inherited by children
   SpanRecord* record = nullptr;  // null once ended, or for an unsampled span
 };
 

@@ -22,7 +22,7 @@ inline uint32_t handle_generation(uint32_t handle) { return (handle >> kSlotBits
 template <typename Slot>
 class HandleTable {
  public:
-  explicit HandleTable(uint32_t reuse_delay) : reuse_delay_(reuse_delay) { slots_.reserve(1024); }
+  explicit HandleTable(uint32_t reuse_delay) : reuse_delay_(reuse_delay) {}
 
   // Returns 0 when every slot is in use.
   uint32_t allocate() {
@@ -72,7 +72,9 @@ class HandleTable {
 
  private:
   Slot& at(uint32_t index) { return slots_[index - 1]; }
-  std::vector<Slot> slots_;
+  // A deque, not a vector: growing it never moves existing slots, so a Slot& or a pointer into a slot (a parent's
+  // context or trace state, held by Engine::start while allocate() adds the child's slot) stays valid.
+  std::deque<Slot> slots_;
   std::deque<uint32_t> free_;
   uint32_t reuse_delay_;
   uint32_t live_ = 0;

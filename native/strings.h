@@ -28,7 +28,10 @@ inline size_t utf8_prefix(const char* s, size_t length, size_t limit, bool* trun
 // Invalid UTF-16 (lone surrogates) arrives as U+FFFD, which Node's conversion substitutes.
 inline bool read_string(napi_env env, napi_value value, size_t limit, std::string& out, bool* truncated) {
   *truncated = false;
-  size_t capacity = limit * 4 + 4;
+  // `limit` code points take at most limit * 4 bytes; room for one more whole code point (4 bytes) shows whether
+  // the string goes on, and 1 for the NUL that N-API writes. N-API writes whole characters only, so with less
+  // room (limit * 4 + 4 was used) a string of more than `limit` astral characters looked untruncated.
+  size_t capacity = limit * 4 + 5;
   out.resize(capacity);
   size_t length = 0;
   if (napi_get_value_string_utf8(env, value, out.data(), capacity, &length) != napi_ok) {

@@ -122,18 +122,28 @@ export interface FileTarget {
 export type ExportTarget = OtlpHttpTarget | FileTarget
 
 /**
- * The result of {@link resolve}: everything the export pipeline needs, with no further look-ups.
+ * Everything {@link resolve} gives besides the target: what describes this process and bounds its pipeline. A
+ * forkable cluster worker needs only this, since its primary exports (see {@link resolveSettings}).
  *
  * @category models
  * @since 0.1.0
  */
-export interface ResolvedExport {
-  readonly target: ExportTarget
+export interface ResolvedSettings {
   /** `service.name` first, then `service.version` when known, then the other attributes. */
   readonly resource: ReadonlyArray<readonly [key: string, value: AttributeValue]>
   readonly shutdownTimeoutMillis: number
   readonly maxQueueBatches: number
   readonly console: boolean
+}
+
+/**
+ * The result of {@link resolve}: everything the export pipeline needs, with no further look-ups.
+ *
+ * @category models
+ * @since 0.1.0
+ */
+export interface ResolvedExport extends ResolvedSettings {
+  readonly target: ExportTarget
 }
 
 /**
@@ -217,6 +227,24 @@ export const resolve = (options: ExportOptions = {}): Effect.Effect<ResolvedExpo
   Effect.gen(function*() {
     const env = yield* readEnv
     const target = yield* resolveTarget(options, env)
+    return { target, ...yield* settingsOf(options, env) }
+  })
+
+/**
+ * Resolves everything but the target, from the same sources as {@link resolve}: the resource, the shutdown
+ * deadline, the queue bound and the console flag. Target settings are not read, so a target that could not be
+ * used does not fail it (a forkable cluster worker, whose primary exports, resolves only this).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const resolveSettings = (options: ExportOptions = {}): Effect.Effect<ResolvedSettings, ExportConfigError> =>
+  Effect.flatMap(readEnv, (env) => settingsOf(options, env))
+
+// internal
+
+const settingsOf = (options: ExportOptions, env: Env): Effect.Effect<ResolvedSettings, ExportConfigError> =>
+  Effect.gen(function*() {
     const resource = yield* resolveResource(options, env)
     const shutdownTimeoutMillis = options.shutdownTimeout === undefined
       ? defaultShutdownTimeoutMillis
@@ -226,10 +254,8 @@ export const resolve = (options: ExportOptions = {}): Effect.Effect<ResolvedExpo
       return yield* invalid("maxQueueBatches", "must be a positive integer")
     }
     const consoleTree = options.console ?? (env.console === undefined ? false : yield* parseFlag(env.console))
-    return { target, resource, shutdownTimeoutMillis, maxQueueBatches, console: consoleTree }
+    return { resource, shutdownTimeoutMillis, maxQueueBatches, console: consoleTree }
   })
-
-// internal
 
 const defaultTimeoutMillis = 10_000
 const defaultShutdownTimeoutMillis = 5_000

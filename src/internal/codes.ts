@@ -45,7 +45,8 @@ export const Counter = {
   Queued: 6,
   LastNote: 7,
   Exported: 8,
-  DroppedExport: 9
+  DroppedExport: 9,
+  EndedSampled: 10
 } as const
 
 /** @internal String limits of SPEC §3, in characters (code points). */

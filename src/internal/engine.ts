@@ -31,7 +31,12 @@ export interface Engine {
   beforeShutdown: Effect.Effect<void>
   /** The export pipeline's view, shared by every layer that joined this engine. */
   exportState: () => 0 | 1
-  exportStats: () => { readonly exported: number; readonly dropped: number; readonly pending: number }
+  exportStats: () => {
+    readonly exported: number
+    readonly dropped: number
+    readonly pending: number
+    readonly queued?: number | undefined
+  }
   refs: number
   closed: boolean
 }

@@ -12,9 +12,11 @@ import * as AgentState from "../AgentState.ts"
 import * as ExportConfig from "../ExportConfig.ts"
 import * as InitResult from "../InitResult.ts"
 import { load } from "./addon.ts"
+import * as Cluster from "./cluster.ts"
 import * as EngineModule from "./engine.ts"
 import * as Export from "./export.ts"
-import { notify, type Runtime } from "./runtime.ts"
+import { type DataOptions, dataSettingsOf, notify, type Runtime, tracking } from "./runtime.ts"
+import { samplerOf, type SamplingOptions } from "./sampling.ts"
 import * as Service from "./service.ts"
 import * as Sinks from "./sinks.ts"
 
@@ -33,6 +35,7 @@ export interface LifecycleOptions {
   readonly nativeModulePath?: string | undefined
   readonly export?: ExportConfig.ExportOptions | undefined
   readonly exportInterval?: number | undefined
+  readonly forkable?: boolean | undefined
 }
 
 /** @internal */
@@ -55,16 +58,32 @@ const makeRuntime = (options: LifecycleOptions, strict: boolean): Runtime => {
       diagnostic: options.diagnosticCallback ?? (finest ? stderrLogger("diagnostic") : undefined),
       verbose: options.verboseCallback ?? (finest ? stderrLogger("verbose") : undefined)
     },
+    data: dataSettingsOf(options as DataOptions),
+    starts: ((options as { trackOpenSpans?: boolean }).trackOpenSpans ?? strict) ? new Map() : undefined,
     ignoreReason: undefined,
     released: false
   }
 }
 
+// A worker's settings (its primary exports): a setting that cannot be used falls back to the defaults with a warning.
+const resolveWorkerSettings = (options: LifecycleOptions) =>
+  ExportConfig.resolveSettings(exportOptionsOf(options)).pipe(
+    Effect.map((settings) => ({ settings, warning: undefined as string | undefined })),
+    Effect.catch((error) =>
+      Effect.map(ExportConfig.resolveSettings({}), (settings) => ({
+        settings,
+        warning: `${error.message}; using the default settings instead`
+      }))
+    ),
+    Effect.orDie
+  )
+
+const exportOptionsOf = (options: LifecycleOptions): ExportConfig.ExportOptions =>
+  options.console === undefined ? options.export ?? {} : { ...options.export, console: options.console }
+
 // Resolves the export target; a setting that cannot be used falls back to the file default with a warning.
 const resolveExport = (options: LifecycleOptions) => {
-  const exportOptions: ExportConfig.ExportOptions = options.console === undefined
-    ? options.export ?? {}
-    : { ...options.export, console: options.console }
+  const exportOptions = exportOptionsOf(options)
   return ExportConfig.resolve(exportOptions).pipe(
     Effect.map((resolved) => ({ resolved, warning: undefined as string | undefined })),
     Effect.catch((error) =>
@@ -85,6 +104,10 @@ export const acquire = (
 ): Effect.Effect<Service.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const runtime = makeRuntime(options, strict)
+    if (runtime.starts !== undefined) {
+      tracking.layers++
+      yield* Effect.addFinalizer(() => Effect.sync(() => void tracking.layers--))
+    }
     const loaded = load(options.nativeModulePath)
     if (loaded._tag === "Failed") {
       return Service.make(runtime, {
@@ -95,9 +118,11 @@ export const acquire = (
       }, () => AgentState.ERROR, noStats)
     }
     const version = `${LIBRARY_VERSION}/${loaded.version}`
+    const role: Cluster.Role = mode._tag === "Export" ? Cluster.role(options.forkable) : { _tag: "Standalone" }
+    if (role._tag === "Primary") return yield* acquirePrimary(runtime, options, version)
     const acquired = EngineModule.acquire(loaded.addon, {
       ringCapacity: options.bufferSize ?? 65_536,
-      sampleRatio: options.sampleRatio ?? 1,
+      ...samplerOf(runtime, options as SamplingOptions),
       maxAttributes: options.maxAttributes ?? 128
     })
     if (acquired === -1) {
@@ -113,7 +138,7 @@ export const acquire = (
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
         live.released = true
-        return EngineModule.release(engine)
+        return EngineModule.release(engine, (open) => Service.reportOpenSpans(live, open))
       })
     )
     let warning: string | undefined
@@ -121,15 +146,28 @@ export const acquire = (
       if (mode._tag === "Memory") {
         engine.sink = Sinks.memory(engine)
       } else {
-        const { resolved, warning: problem } = yield* resolveExport(options)
-        warning = problem
-        if (warning !== undefined) notify(live, "diagnostic", warning)
         // The pipeline lives as long as the engine, which may outlive this layer when others joined it.
         const pipelineScope = yield* Scope.make()
-        const pipeline = yield* Export.start(live, engine, resolved, {
-          intervalMillis: options.exportInterval ?? 1000,
-          maxBatchSpans: 512
-        }).pipe(Scope.provide(pipelineScope))
+        const pipelineOptions = { intervalMillis: options.exportInterval ?? 1000, maxBatchSpans: 512 }
+        let pipeline: Export.Pipeline
+        if (role._tag === "Worker") {
+          const { settings, warning: problem } = yield* resolveWorkerSettings(options)
+          warning = problem
+          if (warning !== undefined) notify(live, "diagnostic", warning)
+          pipeline = yield* Effect.gen(function*() {
+            const sender = yield* Cluster.workerSender(live, role.format, role.raw, settings.maxQueueBatches)
+            return yield* Export.start(live, engine, sender, settings, pipelineOptions)
+          }).pipe(Scope.provide(pipelineScope))
+        } else {
+          const { resolved, warning: problem } = yield* resolveExport(options)
+          warning = role.warning === undefined ? problem : problem === undefined ? role.warning : `${role.warning}; ${problem}`
+          if (role.warning !== undefined) notify(live, "diagnostic", role.warning)
+          if (problem !== undefined) notify(live, "diagnostic", problem)
+          pipeline = yield* Effect.gen(function*() {
+            const sender = yield* Export.makeSender(live, resolved)
+            return yield* Export.start(live, engine, sender, resolved, pipelineOptions)
+          }).pipe(Scope.provide(pipelineScope))
+        }
         engine.beforeShutdown = Scope.close(pipelineScope, Exit.void)
         engine.exportState = pipeline.state
         engine.exportStats = pipeline.stats
@@ -159,3 +197,42 @@ export const acquire = (
   })
 
 const noStats = () => Service.emptyStats
+
+// The primary of a forkable cluster setup: no engine and no tracing here; it runs the one export target for the
+// batches its workers send (cluster.ts).
+const acquirePrimary = (
+  runtime: Runtime,
+  options: LifecycleOptions,
+  version: string
+): Effect.Effect<Service.Service, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const primary: Runtime = { ...runtime, ignoreReason: Cluster.primaryIgnoreReason }
+    const { resolved, warning } = yield* resolveExport(options)
+    if (warning !== undefined) notify(primary, "diagnostic", warning)
+    yield* Effect.addFinalizer(() => Effect.sync(() => void (primary.released = true)))
+    const collector = yield* Cluster.acquirePrimary(primary, resolved)
+    notify(primary, "verbose", "forkable primary: tracing is off in this process; cluster workers forked from " +
+      "now on trace and send their batches here")
+    return Service.make(primary, {
+      result: collector.status === 2
+        ? {
+          status: InitResult.STATUS_ALREADY_INITIALIZED,
+          error: "already initialized: this layer shares the running forkable primary and its options"
+        }
+        : warning !== undefined
+        ? { status: InitResult.STATUS_INITIALIZED_WITH_WARNING, error: warning }
+        : { status: InitResult.STATUS_INITIALIZED, error: undefined },
+      found: true,
+      compatible: true,
+      version
+    }, () => AgentState.PERMANENTLY_INACTIVE, () => {
+      // The workers' spans as the primary's target received them (after release: what was delivered in the end).
+      const counts = collector.stats()
+      return {
+        ...Service.emptyStats,
+        spansExported: counts.exported,
+        spansDroppedExport: counts.dropped,
+        spansPendingExport: counts.pending
+      }
+    })
+  })

@@ -180,7 +180,7 @@ export const start = (
 ): number => {
   const engine = runtime.engine
   if (engine === undefined) {
-    if (runtime.ignoreReason !== undefined) notify(runtime, "verbose", `${operation}: ${runtime.ignoreReason}`)
+    if (runtime.ignoreReason !== undefined) notify(runtime, "diagnostic", `${operation}: ${runtime.ignoreReason}`)
     return 0
   }
   if (runtime.released || engine.closed) {

@@ -126,7 +126,7 @@ export const statsOf = (engine: Engine): Stats => {
     spansUnsampled: c[Counter.Unsampled]!,
     spansDroppedBuffer: c[Counter.DroppedRing]!,
     attributesDropped: c[Counter.DroppedAttributes]!,
-    spansQueued: c[Counter.Queued]!,
+    spansQueued: exported.queued ?? c[Counter.Queued]!,
     spansExported: exported.exported,
     spansDroppedExport: exported.dropped,
     spansPendingExport: exported.pending

@@ -41,6 +41,11 @@ export interface TransportOptions {
   readonly maxBackoffMillis?: number
   /** Cap on a server's `Retry-After`, so a misconfigured proxy cannot park the exporter for hours. Default 30 s. */
   readonly maxRetryAfterMillis?: number
+  /**
+   * Whether closing reports the spans it drops (default true). The export pipeline turns it off: it flushes first
+   * and makes one report of everything that could not be delivered.
+   */
+  readonly reportOnClose?: boolean
 }
 
 /** @internal */
@@ -289,7 +294,7 @@ export const makeOtlpHttpTransport: (
       queuedSpans = 0
       inFlightSpans = 0
       droppedSpans += lost
-      if (lost > 0) diagnostic(`shut down with ${lost} spans not exported; they are dropped`)
+      if (lost > 0 && options.reportOnClose !== false) diagnostic(`shut down with ${lost} spans not exported; they are dropped`)
       notifyWaiters()
     })
   )

@@ -1,0 +1,322 @@
+/**
+ * Forkable mode on Node's `cluster` (SPEC §2): the primary initialises with `forkable: true`, does not trace
+ * and runs the one export target; its workers trace, encode on their own export thread, and post the encoded
+ * batches to the primary over the cluster IPC channel instead of holding a transport of their own.
+ *
+ * The primary tells its workers through the environment they inherit: `ONEAGENT_FORKABLE` is the encoding the
+ * primary's target takes (`protobuf` for OTLP/HTTP, `json` for the OTLP/JSON lines file), and
+ * `ONEAGENT_FORKABLE_IPC=advanced` when the cluster's IPC serialization was "advanced" at that time, so workers
+ * post the bytes as they are; otherwise they are sent as base64. The primary accepts both forms, so a later change
+ * of the serialization setting loses nothing.
+ *
+ * Messages are ordinary cluster messages, `{ "effect-oneagent": "batch", ... }`; an application's own
+ * `cluster.on("message")` handlers see them too and should ignore what they do not know.
+ *
+ * @internal
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
+import cluster from "node:cluster"
+import type * as ExportConfig from "../ExportConfig.ts"
+import { makeSender, reportShutdown, type Sender } from "./export.ts"
+import { notify, type Runtime } from "./runtime.ts"
+
+/** @internal Set by a forkable primary for the workers it forks: the encoding its target takes. */
+export const ENV = "ONEAGENT_FORKABLE"
+
+/** @internal Set to "advanced" by a forkable primary whose cluster IPC uses the advanced serialization. */
+export const ENV_IPC = "ONEAGENT_FORKABLE_IPC"
+
+/** @internal The key that marks the library's cluster messages. */
+export const MESSAGE_KEY = "effect-oneagent"
+
+/** @internal One encoded batch, from a worker to the primary. */
+export interface BatchMessage {
+  readonly [MESSAGE_KEY]: "batch"
+  readonly version: 1
+  readonly format: "protobuf" | "json"
+  readonly spans: number
+  /** "raw": `data` is the bytes (a Buffer; with JSON serialization it arrives as `{ type: "Buffer", data }`). */
+  readonly encoding: "raw" | "base64" | "utf8"
+  readonly data: unknown
+}
+
+/** @internal What this process is in forkable mode. */
+export type Role =
+  | { readonly _tag: "Standalone"; readonly warning?: string | undefined }
+  | { readonly _tag: "Primary" }
+  | { readonly _tag: "Worker"; readonly format: "protobuf" | "json"; readonly raw: boolean }
+
+/**
+ * The role of this process: a forkable primary, a worker of one (told by the environment its primary set, or
+ * asked for with `forkable: true`), or on its own. `forkable: false` always means on its own.
+ *
+ * @internal
+ */
+export const role = (forkable: boolean | undefined): Role => {
+  if (forkable === false) return { _tag: "Standalone" }
+  if (cluster.isPrimary) return forkable === true ? { _tag: "Primary" } : { _tag: "Standalone" }
+  const format = process.env[ENV]
+  if ((format === "protobuf" || format === "json") && typeof process.send === "function") {
+    return { _tag: "Worker", format, raw: process.env[ENV_IPC] === "advanced" }
+  }
+  return forkable === true
+    ? {
+      _tag: "Standalone",
+      warning: "forkable: this cluster worker's primary did not initialise with forkable: true before forking " +
+        `it (${ENV} is not set), so this worker exports on its own`
+    }
+    : { _tag: "Standalone" }
+}
+
+/** @internal The reason a forkable primary gives for ignoring tracer calls. */
+export const primaryIgnoreReason =
+  "this is the primary process of a forkable (cluster) setup: it does not trace, its workers do; the call was ignored"
+
+const message = (text: string) => `effect-oneagent export: ${text}`
+
+/**
+ * The sender of a worker: each batch is posted to the primary with `process.send`. `exported` counts the spans
+ * handed to the primary (the primary's stats say what reached the target); at most `maxQueueBatches` batches wait
+ * for the IPC channel, more are dropped and counted.
+ *
+ * @internal
+ */
+export const workerSender = (
+  runtime: Runtime,
+  format: "protobuf" | "json",
+  raw: boolean,
+  maxQueueBatches: number
+): Effect.Effect<Sender, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const diagnostic = (text: string) => notify(runtime, "diagnostic", message(text))
+    let exported = 0
+    let dropped = 0
+    let pending = 0
+    let inFlightBatches = 0
+    let closed = false
+    let disconnectedReported = false
+    let fullBatches = 0
+    let fullSpans = 0
+    // Sends settle in order; a flush waits for the ones posted before it.
+    let posted = 0
+    let settled = 0
+    let waiters: Array<{ readonly target: number; readonly done: Deferred.Deferred<void> }> = []
+
+    const settle = () => {
+      settled++
+      if (waiters.length === 0) return
+      const waiting = waiters
+      waiters = []
+      for (const waiter of waiting) {
+        if (waiter.target <= settled) Deferred.doneUnsafe(waiter.done, Effect.void)
+        else waiters.push(waiter)
+      }
+    }
+
+    const drop = (spans: number, why: string) => {
+      dropped += spans
+      diagnostic(`dropped a batch of ${spans} spans: ${why}`)
+    }
+
+    const send = (bytes: Uint8Array, spanCount: number): void => {
+      const spans = spanCount > 0 && Number.isFinite(spanCount) ? Math.floor(spanCount) : 0
+      if (closed) return drop(spans, "it was offered after shutdown")
+      if (!process.connected || typeof process.send !== "function") {
+        dropped += spans
+        if (!disconnectedReported) {
+          disconnectedReported = true
+          diagnostic(`the IPC channel to the cluster primary is closed; dropping batches (first: ${spans} spans)`)
+        }
+        return
+      }
+      if (inFlightBatches >= maxQueueBatches) {
+        if (fullBatches === 0) {
+          diagnostic(`the IPC channel to the cluster primary is backed up (${maxQueueBatches} batches): ` +
+            `dropping new batches until it drains`)
+        }
+        fullBatches++
+        fullSpans += spans
+        dropped += spans
+        return
+      }
+      if (fullBatches > 0) {
+        diagnostic(`the IPC channel has room again; dropped ${fullBatches} batches (${fullSpans} spans)`)
+        fullBatches = 0
+        fullSpans = 0
+      }
+      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      const batch: BatchMessage = format === "json"
+        ? { [MESSAGE_KEY]: "batch", version: 1, format, spans, encoding: "utf8", data: buffer.toString("utf8") }
+        : raw
+        // Copied: the engine's buffer may be external memory, which a serializer need not accept.
+        ? { [MESSAGE_KEY]: "batch", version: 1, format, spans, encoding: "raw", data: Buffer.from(buffer) }
+        : { [MESSAGE_KEY]: "batch", version: 1, format, spans, encoding: "base64", data: buffer.toString("base64") }
+      inFlightBatches++
+      pending += spans
+      posted++
+      let done = false
+      const finish = (error: Error | null) => {
+        if (done) return
+        done = true
+        inFlightBatches--
+        pending -= spans
+        if (error === null) exported += spans
+        else drop(spans, `it could not be sent to the cluster primary (${error.message})`)
+        settle()
+      }
+      try {
+        process.send(batch, undefined, {}, (error: Error | null) => finish(error ?? null))
+      } catch (error) {
+        finish(error instanceof Error ? error : new Error(String(error)))
+      }
+    }
+
+    const flush = (timeoutMillis: number): Effect.Effect<number> =>
+      Effect.suspend(() => {
+        const target = posted
+        if (settled >= target) return Effect.succeed(pending)
+        const done = Deferred.makeUnsafe<void>()
+        waiters.push({ target, done })
+        return Deferred.await(done).pipe(
+          Effect.timeoutOption(Math.max(0, timeoutMillis)),
+          Effect.map(() => pending)
+        )
+      })
+
+    // Sends still in flight when the worker shuts down are left to the channel: they either arrive or die with it.
+    yield* Effect.addFinalizer(() => Effect.sync(() => void (closed = true)))
+
+    return {
+      format,
+      send,
+      state: () => 0,
+      stats: () => ({ exported, dropped, pending }),
+      flush
+    } satisfies Sender
+  })
+
+/** @internal The primary's collector, shared by every layer acquired in the primary. */
+export interface Collector {
+  readonly sender: Sender
+  /** 0 when this acquisition started it, 2 when it joined a running one. */
+  readonly status: 0 | 2
+  /** Spans from workers that could not be forwarded (wrong encoding, malformed message), on top of the sender's. */
+  readonly stats: () => { readonly exported: number; readonly dropped: number; readonly pending: number }
+}
+
+interface Running {
+  refs: number
+  readonly sender: Sender
+  readonly stats: Collector["stats"]
+  readonly close: Effect.Effect<void>
+}
+
+let running: Running | undefined
+
+const bytesOf = (batch: BatchMessage): Uint8Array | undefined => {
+  const data = batch.data
+  switch (batch.encoding) {
+    case "utf8":
+      return typeof data === "string" ? Buffer.from(data, "utf8") : undefined
+    case "base64":
+      return typeof data === "string" ? Buffer.from(data, "base64") : undefined
+    case "raw": {
+      if (data instanceof Uint8Array) return data
+      const json = data as { readonly type?: unknown; readonly data?: unknown } | null
+      return typeof json === "object" && json !== null && json.type === "Buffer" && Array.isArray(json.data)
+        ? Buffer.from(json.data as Array<number>)
+        : undefined
+    }
+    default:
+      return undefined
+  }
+}
+
+const isBatch = (value: unknown): value is BatchMessage =>
+  typeof value === "object" && value !== null && (value as Record<string, unknown>)[MESSAGE_KEY] === "batch"
+
+/**
+ * Starts (or joins) the primary's collector: the sender for `resolved.target`, fed by the workers' batches. It
+ * sets the environment its workers inherit, so it must run before `cluster.fork()`. The last release stops
+ * listening, flushes within the shutdown deadline, reports what was not delivered and closes the sender.
+ *
+ * @internal
+ */
+export const acquirePrimary = (
+  runtime: Runtime,
+  resolved: ExportConfig.ResolvedExport
+): Effect.Effect<Collector, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      if (running !== undefined) {
+        running.refs++
+        return { sender: running.sender, status: 2 as const, stats: running.stats }
+      }
+      const diagnostic = (text: string) => notify(runtime, "diagnostic", message(text))
+      const scope = yield* Scope.make()
+      const sender = yield* makeSender(runtime, resolved).pipe(Scope.provide(scope))
+      let rejected = 0
+      let mismatchReported = false
+      const seen = new WeakSet<object>()
+      const onMessage = (worker: { readonly process: { readonly pid?: number | undefined } }, value: unknown) => {
+        if (!isBatch(value)) return
+        if (!seen.has(worker)) {
+          seen.add(worker)
+          notify(runtime, "verbose", message(`forkable primary: receiving batches from cluster worker pid ` +
+            `${worker.process.pid} (${value.format}, ${value.encoding})`))
+        }
+        const spans = typeof value.spans === "number" && value.spans > 0 ? Math.floor(value.spans) : 0
+        if (value.format !== sender.format) {
+          rejected += spans
+          if (!mismatchReported) {
+            mismatchReported = true
+            diagnostic(`a cluster worker (pid ${worker.process.pid}) sent ${value.format} batches, but the target ` +
+              `takes ${sender.format}; they are dropped (was the worker forked by another primary?)`)
+          }
+          return
+        }
+        const bytes = bytesOf(value)
+        if (bytes === undefined) {
+          rejected += spans
+          diagnostic(`a malformed batch of ${spans} spans from a cluster worker (pid ${worker.process.pid}) was dropped`)
+          return
+        }
+        sender.send(bytes, spans)
+      }
+      const previous = { format: process.env[ENV], ipc: process.env[ENV_IPC] }
+      process.env[ENV] = sender.format
+      if (cluster.settings.serialization === "advanced") process.env[ENV_IPC] = "advanced"
+      else delete process.env[ENV_IPC]
+      cluster.on("message", onMessage)
+
+      const close = Effect.gen(function*() {
+        cluster.off("message", onMessage)
+        restore(ENV, previous.format)
+        restore(ENV_IPC, previous.ipc)
+        const left = yield* sender.flush(resolved.shutdownTimeoutMillis)
+        reportShutdown(runtime, left, resolved.shutdownTimeoutMillis)
+        yield* Scope.close(scope, Exit.void)
+      })
+      const stats = () => {
+        const s = sender.stats()
+        return { exported: s.exported, dropped: s.dropped + rejected, pending: s.pending }
+      }
+      running = { refs: 1, sender, stats, close }
+      return { sender, status: 0 as const, stats }
+    }),
+    () =>
+      Effect.suspend(() => {
+        const current = running
+        if (current === undefined || --current.refs > 0) return Effect.void
+        running = undefined
+        return current.close
+      })
+  )
+
+const restore = (name: string, value: string | undefined) => {
+  if (value === undefined) delete process.env[name]
+  else process.env[name] = value
+}

@@ -1,0 +1,1005 @@
+// End to end through the public API with the real components: the native engine and its export thread, the
+// OTLP/HTTP transport (or the OTLP/JSON lines file), and a real node:http receiver on 127.0.0.1. What arrives is
+// decoded with the official opentelemetry-proto definitions and compared field by field with what was traced.
+import { describe, expect, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
+import * as Http from "node:http"
+import { createRequire } from "node:module"
+import type { AddressInfo } from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { inspect } from "node:util"
+import * as Zlib from "node:zlib"
+import * as ExportConfig from "../src/ExportConfig.ts"
+import type { Stats } from "../src/OneAgentSdk.ts"
+import {
+  AgentState,
+  ChannelType,
+  InitResult,
+  OneAgentSdk,
+  type OneAgentSdkOptions,
+  type OneAgentSdkService
+} from "../src/index.ts"
+
+const require = createRequire(import.meta.url)
+const proto = require("@opentelemetry/otlp-transformer/build/src/generated/root.js").opentelemetry.proto
+const ExportTraceServiceRequest = proto.collector.trace.v1.ExportTraceServiceRequest
+
+const SERVER = 2
+const CLIENT = 3
+const STATUS_UNSET = 0
+const STATUS_ERROR = 2
+
+class PaymentDeclined extends Data.TaggedError("PaymentDeclined")<{ readonly message: string }> {}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The receiver
+
+interface Received {
+  readonly path: string
+  readonly headers: Http.IncomingHttpHeaders
+  /** As sent (possibly gzipped). */
+  readonly raw: Buffer
+  /** Gunzipped when the request says so. */
+  readonly body: Buffer
+  readonly at: number
+}
+
+type Reply = { readonly status: number; readonly headers?: Record<string, string> } | "stall"
+
+interface Receiver {
+  readonly port: number
+  readonly url: string
+  readonly requests: Array<Received>
+  /** Every batch accepted with a 2xx, decoded. */
+  readonly accepted: Array<Batch>
+}
+
+// `reply(n)` answers the n-th request (1-based), possibly later (a promise); "stall" never answers.
+const receiver = (reply: (n: number) => Reply | Promise<Reply> = () => ({ status: 200 })) =>
+  Effect.acquireRelease(
+    Effect.callback<{ readonly server: Http.Server; readonly receiver: Receiver }>((resume) => {
+      const requests: Array<Received> = []
+      const accepted: Array<Batch> = []
+      const server = Http.createServer((req, res) => {
+        const chunks: Array<Buffer> = []
+        req.on("data", (chunk: Buffer) => chunks.push(chunk))
+        req.on("end", () => {
+          const raw = Buffer.concat(chunks)
+          const body = req.headers["content-encoding"] === "gzip" ? Zlib.gunzipSync(raw) : raw
+          requests.push({ path: req.url ?? "", headers: req.headers, raw, body, at: performance.now() })
+          void Promise.resolve(reply(requests.length)).then((r) => {
+            if (r === "stall") return
+            if (r.status >= 200 && r.status < 300) accepted.push(decodeProtobuf(body))
+            res.writeHead(r.status, r.headers).end()
+          })
+        })
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const port = (server.address() as AddressInfo).port
+        resume(Effect.succeed({ server, receiver: { port, url: `http://127.0.0.1:${port}`, requests, accepted } }))
+      })
+    }),
+    ({ server }) =>
+      Effect.callback<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  ).pipe(Effect.map(({ receiver }) => receiver))
+
+// A port that was just free: connecting to it is refused.
+const closedPort = Effect.callback<number>((resume) => {
+  const probe = Http.createServer()
+  probe.listen(0, "127.0.0.1", () => {
+    const port = (probe.address() as AddressInfo).port
+    probe.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+// A reply the test releases when it has seen what it wants to see meanwhile.
+const gate = () => {
+  let open: () => void = () => {}
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { open: () => open(), opened }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Decoding with the official definitions, into plain values (ints as bigint, ids as hex)
+
+interface Span {
+  readonly traceId: string
+  readonly spanId: string
+  readonly parentSpanId: string
+  readonly traceState: string
+  readonly flags: number
+  readonly name: string
+  readonly kind: number
+  readonly start: bigint
+  readonly end: bigint
+  readonly attributes: Record<string, unknown>
+  readonly droppedAttributesCount: number
+  readonly events: ReadonlyArray<{ readonly time: bigint; readonly name: string; readonly attributes: Record<string, unknown> }>
+  readonly links: ReadonlyArray<unknown>
+  readonly status: { readonly code: number; readonly message: string }
+}
+
+interface Batch {
+  readonly resource: Record<string, unknown>
+  readonly scope: { readonly name: string; readonly version: string }
+  readonly spans: ReadonlyArray<Span>
+}
+
+const hex = (bytes: Uint8Array | null | undefined): string => Buffer.from(bytes ?? []).toString("hex")
+
+function anyValue(v: any): unknown {
+  if (v.stringValue != null) return v.stringValue
+  if (v.boolValue != null) return v.boolValue
+  if (v.intValue != null) return BigInt(String(v.intValue))
+  if (v.doubleValue != null) return v.doubleValue
+  if (v.arrayValue != null) return v.arrayValue.values.map(anyValue)
+  throw new Error(`unexpected AnyValue ${JSON.stringify(v)}`)
+}
+
+function attributesOf(list: ReadonlyArray<any> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const kv of list ?? []) {
+    // Repeated keys are merged into one KeyValue with an array value.
+    if (Object.hasOwn(out, kv.key)) throw new Error(`repeated key ${kv.key}`)
+    out[kv.key] = anyValue(kv.value)
+  }
+  return out
+}
+
+function decodeProtobuf(body: Uint8Array): Batch {
+  const request = ExportTraceServiceRequest.decode(body)
+  expect(request.resourceSpans).toHaveLength(1)
+  const rs = request.resourceSpans[0]
+  expect(rs.scopeSpans).toHaveLength(1)
+  const ss = rs.scopeSpans[0]
+  return {
+    resource: attributesOf(rs.resource.attributes),
+    scope: { name: ss.scope.name, version: ss.scope.version },
+    spans: ss.spans.map((s: any): Span => {
+      expect(s.traceId).toHaveLength(16)
+      expect(s.spanId).toHaveLength(8)
+      return {
+        traceId: hex(s.traceId),
+        spanId: hex(s.spanId),
+        parentSpanId: hex(s.parentSpanId),
+        traceState: s.traceState ?? "",
+        flags: s.flags,
+        name: s.name,
+        kind: s.kind,
+        start: BigInt(String(s.startTimeUnixNano)),
+        end: BigInt(String(s.endTimeUnixNano)),
+        attributes: attributesOf(s.attributes),
+        droppedAttributesCount: s.droppedAttributesCount ?? 0,
+        events: s.events.map((e: any) => ({
+          time: BigInt(String(e.timeUnixNano)),
+          name: e.name,
+          attributes: attributesOf(e.attributes)
+        })),
+        links: s.links,
+        status: { code: s.status?.code ?? 0, message: s.status?.message ?? "" }
+      }
+    })
+  }
+}
+
+const spansOf = (batches: ReadonlyArray<Batch>): Array<Span> => batches.flatMap((b) => b.spans)
+
+const byName = (spans: ReadonlyArray<Span>) => {
+  const out = new Map<string, Span>()
+  for (const s of spans) {
+    expect(out.has(s.name), `one span named ${s.name}`).toBe(false)
+    out.set(s.name, s)
+  }
+  return out
+}
+
+const parseTag = (tag: string) => {
+  const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(tag)
+  expect(match, `a sampled W3C traceparent: "${tag}"`).not.toBeNull()
+  return { traceId: match![1]!, spanId: match![2]! }
+}
+
+const nowNanos = () => BigInt(Date.now()) * 1_000_000n
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running the SDK
+
+interface Run<A> {
+  readonly result: A
+  readonly sdk: OneAgentSdkService
+  readonly diagnostics: Array<string>
+  readonly verbose: Array<string>
+  /** How long releasing the layer (flush and shutdown) took. */
+  readonly closeMillis: number
+}
+
+// Builds the production layer, runs `body` with it, then releases it (flush within the deadline, shutdown).
+const withSdk = <A, E>(
+  options: OneAgentSdkOptions,
+  body: (sdk: OneAgentSdkService, messages: { diagnostics: Array<string>; verbose: Array<string> }) => Effect.Effect<A, E, OneAgentSdk>,
+  provider?: ConfigProvider.ConfigProvider
+): Effect.Effect<Run<A>, E> =>
+  Effect.gen(function*() {
+    const diagnostics: Array<string> = []
+    const verbose: Array<string> = []
+    const scope = yield* Scope.make()
+    const build = Layer.buildWithScope(
+      OneAgentSdk.layer({
+        diagnosticCallback: (m) => diagnostics.push(m),
+        verboseCallback: (m) => verbose.push(m),
+        exportInterval: 50,
+        ...options
+      }),
+      scope
+    )
+    const context = yield* (provider === undefined
+      ? build
+      : Effect.provideService(build, ConfigProvider.ConfigProvider, provider))
+    const sdk = Context.get(context, OneAgentSdk)
+    const result = yield* body(sdk, { diagnostics, verbose }).pipe(
+      Effect.provide(context),
+      Effect.onExit((exit) => exit._tag === "Failure" ? Scope.close(scope, exit) : Effect.void)
+    )
+    const started = performance.now()
+    yield* Scope.close(scope, Exit.void)
+    return { result, sdk, diagnostics, verbose, closeMillis: performance.now() - started }
+  })
+
+// Polls until `check` gives a value (or the time is up, which fails the test with `what`).
+const eventually = <A>(what: string, check: () => A | undefined, timeoutMillis = 5_000): Effect.Effect<A> =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + timeoutMillis
+    while (true) {
+      const value = check()
+      if (value !== undefined) return value
+      if (Date.now() > deadline) return yield* Effect.die(new Error(`timed out waiting for ${what}`))
+      yield* Effect.sleep(5)
+    }
+  })
+
+const eventuallyEffect = <A>(what: string, check: Effect.Effect<A | undefined>, timeoutMillis = 5_000) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + timeoutMillis
+    while (true) {
+      const value = yield* check
+      if (value !== undefined) return value
+      if (Date.now() > deadline) return yield* Effect.die(new Error(`timed out waiting for ${what}`))
+      yield* Effect.sleep(5)
+    }
+  })
+
+// Every span that ended is exported, dropped (by the exporter or the buffer) or pending; nothing else.
+const expectStatsAddUp = (stats: Stats) => {
+  expect(stats.spansUnsampled).toBe(0)
+  expect(stats.spansExported + stats.spansDroppedExport + stats.spansDroppedBuffer + stats.spansPendingExport)
+    .toBe(stats.spansEnded)
+}
+
+// Polls the stats until `predicate` holds, checking on every poll that they add up.
+const statsWhen = (sdk: OneAgentSdkService, what: string, predicate: (s: Stats) => boolean, timeoutMillis = 5_000) =>
+  eventuallyEffect(
+    what,
+    Effect.map(sdk.stats, (s) => {
+      expectStatsAddUp(s)
+      return predicate(s) ? s : undefined
+    }),
+    timeoutMillis
+  )
+
+// A small application: twenty requests, every fifth one failing with a typed error, one dying. Traced or not, it
+// must give the same results.
+const app = Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) =>
+  Effect.exit(
+    (i === 7
+      ? Effect.die(new Error("bug 7"))
+      : i % 5 === 0
+      ? Effect.fail(new PaymentDeclined({ message: `declined ${i}` }))
+      : Effect.succeed(i * 2)).pipe(
+        OneAgentSdk.traceIncomingRemoteCall({ method: "handle", service: "App", endpoint: "rpc://app" })
+      )
+  ))
+
+const expectedApp = Effect.runSync(
+  Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) =>
+    Effect.exit(
+      i === 7
+        ? Effect.die(new Error("bug 7"))
+        : i % 5 === 0
+        ? Effect.fail(new PaymentDeclined({ message: `declined ${i}` }))
+        : Effect.succeed(i * 2)
+    ))
+)
+
+const expectSameResults = (actual: ReadonlyArray<Exit.Exit<number, PaymentDeclined>>) => {
+  expect(actual).toHaveLength(expectedApp.length)
+  for (let i = 0; i < actual.length; i++) {
+    const a = actual[i]!
+    const b = expectedApp[i]!
+    expect(a._tag).toBe(b._tag)
+    if (Exit.isSuccess(a) && Exit.isSuccess(b)) expect(a.value).toBe(b.value)
+    if (Exit.isFailure(a) && Exit.isFailure(b)) {
+      expect(Cause.hasDies(a.cause)).toBe(Cause.hasDies(b.cause))
+      expect(Cause.hasInterrupts(a.cause)).toBe(false)
+      const [x, y] = [Cause.squash(a.cause), Cause.squash(b.cause)] as Array<any>
+      expect([x._tag, x.message, x.constructor]).toEqual([y._tag, y.message, y.constructor])
+    }
+  }
+}
+
+const resourceBase = {
+  "host.name": Os.hostname(),
+  "process.pid": BigInt(process.pid),
+  "telemetry.sdk.name": "effect-oneagent",
+  "telemetry.sdk.language": "nodejs",
+  "telemetry.sdk.version": ExportConfig.sdkVersion
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("export", () => {
+  it.live("a traced request arrives exactly as traced", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver()
+      const upstream = { traceId: "4bf92f3577b34da6a3ce929d0e0e4736", spanId: "00f067aa0ba902b7" }
+      const outgoing = {
+        method: "charge",
+        service: "Payments",
+        endpoint: "rpc://payments",
+        channel: { type: ChannelType.TCP_IP, endpoint: "payments.internal:443" },
+        protocolName: "grpc"
+      }
+      const before = nowNanos()
+      const run = yield* withSdk({
+        export: {
+          endpoint: rx.url,
+          serviceName: "checkout",
+          serviceVersion: "1.2.3",
+          resourceAttributes: { "deployment.environment.name": "test", "build.number": 7 }
+        }
+      }, (sdk) =>
+        Effect.gen(function*() {
+          const incomingTag = yield* OneAgentSdk.currentStringTag
+          yield* OneAgentSdk.addCustomRequestAttribute("order.id", 42)
+          yield* OneAgentSdk.addCustomRequestAttribute("item", "apple")
+          yield* OneAgentSdk.addCustomRequestAttribute("item", "pear")
+          yield* OneAgentSdk.addCustomRequestAttribute("ratio", 0.5)
+          const outgoingTag = yield* Effect.scoped(Effect.gen(function*() {
+            const tracer = yield* sdk.traceOutgoingRemoteCall(outgoing)
+            yield* Effect.sleep(2)
+            return yield* tracer.outgoingStringTag
+          }))
+          let customTag = ""
+          const declined = yield* Effect.gen(function*() {
+            customTag = yield* OneAgentSdk.currentStringTag
+            yield* OneAgentSdk.addCustomRequestAttribute("attempt", 1)
+            return yield* new PaymentDeclined({ message: "card expired" })
+          }).pipe(OneAgentSdk.traceCustomService({ method: "authorize", service: "Fraud" }), Effect.flip)
+          return { incomingTag, outgoingTag, customTag, declined, state: yield* sdk.agentState }
+        }).pipe(
+          OneAgentSdk.traceIncomingRemoteCall({
+            method: "placeOrder",
+            service: "Orders",
+            endpoint: "rpc://orders",
+            protocolName: "http",
+            stringTag: `00-${upstream.traceId}-${upstream.spanId}-01`,
+            traceState: "vendor=abc"
+          })
+        ))
+      const after = nowNanos()
+      const { incomingTag, outgoingTag, customTag, declined, state } = run.result
+      expect(declined).toEqual(new PaymentDeclined({ message: "card expired" }))
+      expect(state).toBe(AgentState.ACTIVE)
+      expect(run.sdk.initResult).toEqual({ status: InitResult.STATUS_INITIALIZED, error: undefined })
+      expect(run.diagnostics).toEqual([])
+
+      // Everything arrived with the release, in protobuf at the OTLP path.
+      for (const request of rx.requests) {
+        expect(request.path).toBe("/v1/traces")
+        expect(request.headers["content-type"]).toBe("application/x-protobuf")
+        expect(request.headers["content-encoding"]).toBeUndefined()
+      }
+      for (const batch of rx.accepted) {
+        expect(batch.resource).toEqual({
+          ...resourceBase,
+          "service.name": "checkout",
+          "service.version": "1.2.3",
+          "deployment.environment.name": "test",
+          "build.number": 7n
+        })
+        expect(batch.scope).toEqual({ name: "effect-oneagent", version: ExportConfig.sdkVersion })
+      }
+      const spans = byName(spansOf(rx.accepted))
+      expect([...spans.keys()].sort()).toEqual(["Fraud/authorize", "Orders/placeOrder", "Payments/charge"])
+      const server = spans.get("Orders/placeOrder")!
+      const client = spans.get("Payments/charge")!
+      const custom = spans.get("Fraud/authorize")!
+
+      const incoming = parseTag(incomingTag)
+      expect(incoming.traceId).toBe(upstream.traceId)
+      expect(server).toMatchObject({
+        traceId: upstream.traceId,
+        spanId: incoming.spanId,
+        parentSpanId: upstream.spanId,
+        traceState: "vendor=abc",
+        flags: 1,
+        kind: SERVER,
+        droppedAttributesCount: 0,
+        events: [],
+        links: [],
+        status: { code: STATUS_UNSET, message: "" }
+      })
+      expect(server.attributes).toEqual({
+        "rpc.method": "placeOrder",
+        "rpc.service": "Orders",
+        "oneagent.remote_call.endpoint": "rpc://orders",
+        "network.protocol.name": "http",
+        "order.id": 42n,
+        item: ["apple", "pear"],
+        ratio: 0.5
+      })
+
+      const out = parseTag(outgoingTag)
+      expect(client).toMatchObject({
+        traceId: upstream.traceId,
+        spanId: out.spanId,
+        parentSpanId: incoming.spanId,
+        flags: 1,
+        kind: CLIENT,
+        events: [],
+        links: [],
+        status: { code: STATUS_UNSET, message: "" }
+      })
+      expect(out.traceId).toBe(upstream.traceId)
+      expect(client.attributes).toEqual({
+        "rpc.method": "charge",
+        "rpc.service": "Payments",
+        "oneagent.remote_call.endpoint": "rpc://payments",
+        "network.protocol.name": "grpc",
+        "oneagent.channel.type": "TCP_IP",
+        "oneagent.channel.endpoint": "payments.internal:443",
+        "network.transport": "tcp",
+        "server.address": "payments.internal",
+        "server.port": 443n
+      })
+
+      const cs = parseTag(customTag)
+      expect(custom).toMatchObject({
+        traceId: upstream.traceId,
+        spanId: cs.spanId,
+        parentSpanId: incoming.spanId,
+        kind: SERVER,
+        links: [],
+        status: { code: STATUS_ERROR, message: "PaymentDeclined: card expired" }
+      })
+      // The custom service is a service call of its own: its attribute lands on it, not on the incoming call.
+      expect(custom.attributes).toEqual({
+        "oneagent.custom_service.name": "Fraud",
+        "oneagent.custom_service.method": "authorize",
+        attempt: 1n
+      })
+      expect(custom.events).toHaveLength(1)
+      const exception = custom.events[0]!
+      expect(exception.name).toBe("exception")
+      expect(Object.keys(exception.attributes).sort()).toEqual([
+        "exception.message",
+        "exception.stacktrace",
+        "exception.type"
+      ])
+      expect(exception.attributes["exception.type"]).toBe("PaymentDeclined")
+      expect(exception.attributes["exception.message"]).toBe("card expired")
+      expect(exception.attributes["exception.stacktrace"]).toContain("PaymentDeclined: card expired")
+
+      // Times: Unix nanoseconds within the test, children inside their parent, the outgoing call before the
+      // custom service (they ran one after the other), the exception inside its span.
+      expect(server.start >= before - 1_000_000n && server.end <= after + 1_000_000n).toBe(true)
+      for (const child of [client, custom]) {
+        expect(child.start <= child.end).toBe(true)
+        expect(child.start >= server.start && child.end <= server.end).toBe(true)
+      }
+      expect(client.end - client.start >= 1_000_000n).toBe(true) // it slept 2 ms
+      expect(client.end <= custom.start).toBe(true)
+      expect(exception.time >= custom.start && exception.time <= custom.end).toBe(true)
+
+      const stats = yield* run.sdk.stats
+      expect(stats).toMatchObject({ spansStarted: 3, spansEnded: 3, spansExported: 3, spansDroppedExport: 0 })
+      expectStatsAddUp(stats)
+    }))
+
+  it.live("target, headers, compression and resource from OTEL_* variables through a ConfigProvider", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver()
+      const env = {
+        OTEL_SERVICE_NAME: "from-env",
+        OTEL_RESOURCE_ATTRIBUTES: "service.name=overridden,team=core,region=eu%2Dwest",
+        OTEL_EXPORTER_OTLP_ENDPOINT: `${rx.url}/otlp/`,
+        OTEL_EXPORTER_OTLP_HEADERS: "x-tenant=t1,x-scope=a%20b",
+        OTEL_EXPORTER_OTLP_COMPRESSION: "gzip"
+      }
+      const run = yield* withSdk(
+        {},
+        () => Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "S" })),
+        ConfigProvider.fromEnv({ env })
+      )
+      expect(run.diagnostics).toEqual([])
+      expect(rx.requests.length).toBeGreaterThan(0)
+      for (const request of rx.requests) {
+        expect(request.path).toBe("/otlp/v1/traces")
+        expect(request.headers["x-tenant"]).toBe("t1")
+        expect(request.headers["x-scope"]).toBe("a b")
+        expect(request.headers["content-encoding"]).toBe("gzip")
+      }
+      expect(rx.accepted.map((b) => b.resource)).toEqual(
+        rx.accepted.map(() => ({ ...resourceBase, "service.name": "from-env", team: "core", region: "eu-west" }))
+      )
+      expect(spansOf(rx.accepted).map((s) => s.name)).toEqual(["S/m"])
+    }))
+
+  it.live("gzip: the body is gzipped and decodes after gunzip", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver()
+      const run = yield* withSdk(
+        { export: { endpoint: rx.url, compression: "gzip", serviceName: "zipped" } },
+        () =>
+          Effect.forEach(Array.from({ length: 50 }, (_, i) => i), (i) =>
+            OneAgentSdk.addCustomRequestAttribute("i", i).pipe(
+              OneAgentSdk.traceCustomService({ method: `m${i}`, service: "Zip" })
+            ), { discard: true })
+      )
+      expect(run.diagnostics).toEqual([])
+      expect(rx.requests.length).toBeGreaterThan(0)
+      for (const request of rx.requests) {
+        expect(request.headers["content-encoding"]).toBe("gzip")
+        expect([request.raw[0], request.raw[1]]).toEqual([0x1f, 0x8b])
+        expect(request.raw.length).toBeLessThan(request.body.length)
+      }
+      const spans = spansOf(rx.accepted)
+      expect(spans.map((s) => s.name)).toEqual(Array.from({ length: 50 }, (_, i) => `Zip/m${i}`))
+      expect(spans.map((s) => s.attributes.i)).toEqual(Array.from({ length: 50 }, (_, i) => BigInt(i)))
+      expect(rx.accepted[0]!.resource["service.name"]).toBe("zipped")
+    }))
+
+  it.live("Dynatrace: API path and Api-Token header, and the token appears nowhere else", () =>
+    Effect.gen(function*() {
+      // A retry, then success, then a rejection: the messages that name the target are produced.
+      const rx = yield* receiver((n) => ({ status: n === 1 ? 503 : n === 2 ? 200 : 401 }))
+      const token = "dt0c01.SECRET"
+      const options = { dynatrace: { url: `${rx.url}/`, apiToken: Redacted.make(token) }, serviceName: "dt" }
+      const run = yield* withSdk({ export: options }, (sdk) =>
+        Effect.gen(function*() {
+          yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "first", service: "Dt" }))
+          yield* eventually("the first batch", () => rx.accepted.length > 0 || undefined)
+          yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "second", service: "Dt" }))
+          yield* eventually("the rejection", () => rx.requests.length >= 3 || undefined)
+          return { stats: yield* statsWhen(sdk, "the drop", (s) => s.spansDroppedExport === 1) }
+        }))
+      expect(rx.requests).toHaveLength(3)
+      for (const request of rx.requests) {
+        expect(request.path).toBe("/api/v2/otlp/v1/traces")
+        expect(request.headers.authorization).toBe(`Api-Token ${token}`)
+        expect(request.headers["content-type"]).toBe("application/x-protobuf")
+      }
+      expect(spansOf(rx.accepted).map((s) => s.name)).toEqual(["Dt/first"])
+      expect(run.verbose.join("\n")).toContain("503")
+      expect(run.diagnostics.join("\n")).toContain("401")
+      expect(run.result.stats).toMatchObject({ spansExported: 1, spansDroppedExport: 1 })
+
+      const resolved = yield* ExportConfig.resolve(options)
+      const everything = [
+        ...run.diagnostics,
+        ...run.verbose,
+        JSON.stringify(run.result.stats),
+        JSON.stringify(yield* run.sdk.stats),
+        JSON.stringify(run.sdk.initResult),
+        run.sdk.agentVersionString,
+        inspect(spansOf(rx.accepted), { depth: 10 }),
+        inspect(rx.accepted.map((b) => b.resource)),
+        inspect(resolved, { depth: 10 }),
+        JSON.stringify(resolved),
+        String(resolved.target._tag === "OtlpHttp" ? resolved.target.headers[0]![1] : "")
+      ].join("\n")
+      expect(everything).toContain("/api/v2/otlp/v1/traces") // the messages do name the target
+      expect(everything).not.toContain("SECRET")
+      // A bad Dynatrace URL fails without quoting anything secret either.
+      const failed = yield* Effect.flip(ExportConfig.resolve({ dynatrace: { url: `not a url ${token}`, apiToken: Redacted.make(token) } }))
+      expect(failed.message).not.toContain("SECRET")
+    }))
+
+  describe("faults", () => {
+    it.live("503 then 200: TEMPORARILY_INACTIVE while retrying, ACTIVE after, nothing lost", () =>
+      Effect.gen(function*() {
+        const retry = gate()
+        const rx = yield* receiver((n) => n === 1 ? { status: 503 } : retry.opened.then(() => ({ status: 200 })))
+        const run = yield* withSdk({ export: { endpoint: rx.url } }, (sdk) =>
+          Effect.gen(function*() {
+            const results = yield* app
+            // The first try was refused; the retry is held by the receiver until the state was seen.
+            yield* eventually("the retry", () => rx.requests.length >= 2 || undefined)
+            const during = yield* sdk.agentState
+            retry.open()
+            const afterwards = yield* eventuallyEffect(
+              "ACTIVE after the retry succeeded",
+              Effect.map(sdk.agentState, (s) => s === AgentState.ACTIVE ? s : undefined)
+            )
+            return { results, during, afterwards, stats: yield* statsWhen(sdk, "the export", (s) => s.spansExported === 20) }
+          }))
+        expectSameResults(run.result.results)
+        expect(run.result.during).toBe(AgentState.TEMPORARILY_INACTIVE)
+        expect(run.result.afterwards).toBe(AgentState.ACTIVE)
+        expect(Buffer.compare(rx.requests[0]!.body, rx.requests[1]!.body)).toBe(0) // the same batch again
+        expect(run.verbose.join("\n")).toMatch(/HTTP 503; retry 1 of \d+/)
+        expect(run.diagnostics).toEqual([])
+        expect(run.result.stats).toMatchObject({ spansEnded: 20, spansExported: 20, spansDroppedExport: 0 })
+        expectStatsAddUp(run.result.stats)
+        const spans = spansOf(rx.accepted)
+        expect(spans).toHaveLength(20)
+        expect(new Set(spans.map((s) => s.spanId)).size).toBe(20)
+        // Failures are recorded as such; the die (i = 7) too.
+        expect(spans.filter((s) => s.status.code === STATUS_ERROR)).toHaveLength(5)
+      }))
+
+    it.live("429 with Retry-After: the retry waits as told", () =>
+      Effect.gen(function*() {
+        const rx = yield* receiver((n) => n === 1 ? { status: 429, headers: { "retry-after": "1" } } : { status: 200 })
+        const run = yield* withSdk({ export: { endpoint: rx.url } }, (sdk) =>
+          Effect.gen(function*() {
+            const results = yield* app
+            yield* eventually("the first try", () => rx.requests.length >= 1 || undefined)
+            yield* Effect.sleep(100)
+            const during = yield* sdk.agentState
+            yield* eventually("the retry", () => rx.accepted.length >= 1 || undefined)
+            const stats = yield* statsWhen(sdk, "the export", (s) => s.spansExported === 20)
+            return { results, during, stats, after: yield* sdk.agentState }
+          }))
+        expectSameResults(run.result.results)
+        expect(rx.requests).toHaveLength(2)
+        expect(rx.requests[1]!.at - rx.requests[0]!.at).toBeGreaterThanOrEqual(950)
+        expect(run.result.during).toBe(AgentState.TEMPORARILY_INACTIVE)
+        expect(run.result.after).toBe(AgentState.ACTIVE)
+        expect(run.verbose.join("\n")).toContain("HTTP 429; retry 1 of 5 in 1000 ms")
+        expect(run.result.stats).toMatchObject({ spansExported: 20, spansDroppedExport: 0 })
+        expectStatsAddUp(run.result.stats)
+      }))
+
+    it.live("400: the batch is dropped without retrying, with a diagnostic naming the status", () =>
+      Effect.gen(function*() {
+        const rx = yield* receiver(() => ({ status: 400 }))
+        const run = yield* withSdk({ export: { endpoint: rx.url } }, (sdk) =>
+          Effect.gen(function*() {
+            const results = yield* app
+            const stats = yield* statsWhen(sdk, "the drop", (s) => s.spansDroppedExport === 20)
+            yield* Effect.sleep(150) // a retry would show up within the first backoff
+            return { results, stats, state: yield* sdk.agentState }
+          }))
+        expectSameResults(run.result.results)
+        expect(rx.requests).toHaveLength(1)
+        expect(run.result.state).toBe(AgentState.ACTIVE)
+        expect(run.result.stats).toMatchObject({ spansEnded: 20, spansExported: 0, spansDroppedExport: 20 })
+        expectStatsAddUp(run.result.stats)
+        expect(run.diagnostics).toHaveLength(1)
+        expect(run.diagnostics[0]).toContain("HTTP 400")
+        expect(run.diagnostics[0]).toContain("dropped a batch of 20 spans")
+        expectStatsAddUp(yield* run.sdk.stats)
+      }))
+
+    it.live("connection refused: retried while TEMPORARILY_INACTIVE, reported and counted at shutdown", () =>
+      Effect.gen(function*() {
+        const port = yield* closedPort
+        const run = yield* withSdk(
+          { export: { endpoint: `http://127.0.0.1:${port}`, shutdownTimeout: "200 millis" } },
+          (sdk) =>
+            Effect.gen(function*() {
+              const results = yield* app
+              const state = yield* eventuallyEffect(
+                "TEMPORARILY_INACTIVE",
+                Effect.map(sdk.agentState, (s) => s === AgentState.TEMPORARILY_INACTIVE ? s : undefined)
+              )
+              return { results, state, stats: yield* statsWhen(sdk, "the spans", (s) => s.spansEnded === 20) }
+            })
+        )
+        expectSameResults(run.result.results)
+        expect(run.result.stats).toMatchObject({ spansEnded: 20, spansExported: 0, spansPendingExport: 20 })
+        expectStatsAddUp(run.result.stats)
+        expect(run.verbose.join("\n")).toContain("ECONNREFUSED")
+        expect(run.diagnostics.join("\n")).toContain("shutdown: 20 spans could not be delivered within 200 ms")
+        expect(run.closeMillis).toBeLessThan(1_500)
+        const after = yield* run.sdk.stats
+        expect(after).toMatchObject({ spansExported: 0, spansDroppedExport: 20, spansPendingExport: 0 })
+        expectStatsAddUp(after)
+        expect(yield* run.sdk.agentState).toBe(AgentState.PERMANENTLY_INACTIVE)
+      }))
+
+    it.live("a receiver that never answers: timed out, retried, reported at shutdown", () =>
+      Effect.gen(function*() {
+        const rx = yield* receiver(() => "stall")
+        const run = yield* withSdk(
+          { export: { endpoint: rx.url, timeout: "100 millis", shutdownTimeout: "200 millis" } },
+          (sdk) =>
+            Effect.gen(function*() {
+              const results = yield* app
+              const state = yield* eventuallyEffect(
+                "TEMPORARILY_INACTIVE",
+                Effect.map(sdk.agentState, (s) => s === AgentState.TEMPORARILY_INACTIVE ? s : undefined)
+              )
+              return { results, state, stats: yield* statsWhen(sdk, "the spans", (s) => s.spansEnded === 20) }
+            })
+        )
+        expectSameResults(run.result.results)
+        expect(run.verbose.join("\n")).toContain("no answer within 100 ms")
+        expect(run.result.stats).toMatchObject({ spansExported: 0, spansPendingExport: 20 })
+        expect(run.diagnostics.join("\n")).toContain("shutdown: 20 spans could not be delivered")
+        expect(run.closeMillis).toBeLessThan(1_500)
+        const after = yield* run.sdk.stats
+        expect(after).toMatchObject({ spansExported: 0, spansDroppedExport: 20, spansPendingExport: 0 })
+        expectStatsAddUp(after)
+      }))
+  })
+
+  describe("bounds", () => {
+    it.live("nothing is lost below the buffer bound: 20,000 spans all arrive", () =>
+      Effect.gen(function*() {
+        const rx = yield* receiver()
+        const n = 20_000
+        const run = yield* withSdk({ export: { endpoint: rx.url }, bufferSize: 65_536 }, (sdk) =>
+          Effect.gen(function*() {
+            yield* Effect.forEach(Array.from({ length: n }, (_, i) => i), (i) =>
+              OneAgentSdk.addCustomRequestAttribute("n", i).pipe(
+                OneAgentSdk.traceCustomService({ method: "bulk", service: "Load" })
+              ), { discard: true })
+            return yield* statsWhen(sdk, "every span exported", (s) => s.spansExported === n, 10_000)
+          }))
+        expect(run.diagnostics).toEqual([])
+        expect(run.result).toMatchObject({ spansEnded: n, spansDroppedBuffer: 0, spansDroppedExport: 0 })
+        expectStatsAddUp(run.result)
+        const spans = spansOf(rx.accepted)
+        expect(spans).toHaveLength(n)
+        expect(new Set(spans.map((s) => s.spanId)).size).toBe(n)
+        const seen = new Set(spans.map((s) => Number(s.attributes.n)))
+        expect(seen.size).toBe(n)
+        expect(Math.min(...seen)).toBe(0)
+        expect(Math.max(...seen)).toBe(n - 1)
+      }))
+
+    it.live("drops above the bounds are counted and reported: a small buffer and a stalled receiver", () =>
+      Effect.gen(function*() {
+        const rx = yield* receiver(() => "stall")
+        const n = 20_000
+        const run = yield* withSdk(
+          { export: { endpoint: rx.url, maxQueueBatches: 2, shutdownTimeout: "100 millis" }, bufferSize: 16 },
+          (sdk) =>
+            Effect.gen(function*() {
+              // One synchronous burst: far more spans than the 16-slot buffer holds between two polls.
+              yield* Effect.sync(() => {
+                for (let i = 0; i < n; i++) Effect.runSync(Effect.provideService(burst, OneAgentSdk, sdk))
+              })
+              // Then small batches, one per export interval, more than the stalled sender's queue holds.
+              for (let i = 0; i < 6; i++) {
+                yield* Effect.forEach([1, 2, 3], () => burst, { discard: true })
+                yield* Effect.sleep(70)
+              }
+              // At most the batch in flight and the two queued ones are left pending.
+              return yield* statsWhen(sdk, "the batches handed over", (s) => s.spansPendingExport <= 3 * 512)
+            })
+        )
+        const stats = run.result
+        expect(stats.spansEnded).toBe(n + 18)
+        expect(stats.spansDroppedBuffer).toBeGreaterThan(0)
+        expect(stats.spansDroppedExport).toBeGreaterThan(0)
+        expectStatsAddUp(stats)
+        const messages = run.diagnostics.join("\n")
+        expect(messages).toMatch(/dropped \d+ finished spans: the buffer of ended spans was full/)
+        expect(messages).toContain("export queue full (2 batches)")
+        expect(messages).toMatch(/shutdown: \d+ spans could not be delivered within 100 ms/)
+        const after = yield* run.sdk.stats
+        expect(after.spansPendingExport).toBe(0)
+        expectStatsAddUp(after)
+      }))
+  })
+
+  it.live("shutdown during a stalled export returns by its deadline and reports what was not sent", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver(() => "stall")
+      const run = yield* withSdk(
+        { export: { endpoint: rx.url, shutdownTimeout: "300 millis" } },
+        (sdk) =>
+          Effect.gen(function*() {
+            yield* Effect.forEach(Array.from({ length: 30 }, (_, i) => i), () =>
+              Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "late", service: "Stall" })), { discard: true })
+            yield* eventually("the request", () => rx.requests.length >= 1 || undefined)
+            return yield* statsWhen(sdk, "the spans", (s) => s.spansEnded === 30)
+          })
+      )
+      expect(run.result).toMatchObject({ spansEnded: 30, spansPendingExport: 30 })
+      expect(run.closeMillis).toBeGreaterThanOrEqual(250)
+      expect(run.closeMillis).toBeLessThan(1_300)
+      const shutdown = run.diagnostics.filter((m) => m.includes("shutdown"))
+      expect(shutdown).toHaveLength(1)
+      expect(shutdown[0]).toContain("30 spans could not be delivered within 300 ms")
+      const after = yield* run.sdk.stats
+      expect(after).toMatchObject({ spansDroppedExport: 30, spansPendingExport: 0, spansExported: 0 })
+      expectStatsAddUp(after)
+    }))
+
+  it.live("the default file sink: each line is an OTLP/JSON ExportTraceServiceRequest of the traced spans", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-oneagent-export-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const file = Path.join(dir, "nested", "traces.jsonl")
+      const run = yield* withSdk({ export: { file, serviceName: "filed" } }, (sdk) =>
+        Effect.gen(function*() {
+          const tags: Array<{ server: string; client: string }> = []
+          for (let i = 0; i < 3; i++) {
+            const server = yield* OneAgentSdk.currentStringTag.pipe(
+              Effect.tap(() => OneAgentSdk.addCustomRequestAttribute("i", i)),
+              Effect.tap(() => OneAgentSdk.addCustomRequestAttribute("tag", "x")),
+              Effect.tap(() => OneAgentSdk.addCustomRequestAttribute("tag", "y")),
+              Effect.flatMap((server) =>
+                Effect.map(
+                  OneAgentSdk.currentStringTag.pipe(OneAgentSdk.traceOutgoingRemoteCall({
+                    method: "call",
+                    service: "Down",
+                    endpoint: "rpc://down",
+                    channel: { type: ChannelType.IN_PROCESS }
+                  })),
+                  (client) => ({ server, client })
+                )
+              ),
+              OneAgentSdk.traceIncomingRemoteCall({ method: `req${i}`, service: "Filed", endpoint: "rpc://filed" })
+            )
+            tags.push(server)
+            // Separate batches: several lines.
+            yield* Effect.sleep(80)
+          }
+          return { tags, state: yield* sdk.agentState }
+        }))
+      expect(run.diagnostics).toEqual([])
+      expect(run.result.state).toBe(AgentState.ACTIVE)
+      const lines = Fs.readFileSync(file, "utf8").split("\n")
+      expect(lines.pop()).toBe("") // every line ends with a newline
+      expect(lines.length).toBeGreaterThan(1)
+      const spans: Array<any> = []
+      for (const line of lines) {
+        const json = JSON.parse(line)
+        checkJson(json, ExportTraceServiceRequest)
+        // The official definitions accept it: the same message again after fromObject (ids aside, which
+        // protobufjs's own JSON form spells in base64; OTLP/JSON spells them in hex).
+        const message = ExportTraceServiceRequest.fromObject(json)
+        const again = ExportTraceServiceRequest.toObject(message, { longs: String, enums: Number })
+        expect(again.resourceSpans).toHaveLength(1)
+        const rs = json.resourceSpans[0]
+        expect(attributesOfJson(rs.resource.attributes)).toEqual({ ...resourceBase, "service.name": "filed" })
+        expect(rs.scopeSpans[0].scope).toEqual({ name: "effect-oneagent", version: ExportConfig.sdkVersion })
+        const roundTripped = again.resourceSpans[0].scopeSpans[0].spans
+        rs.scopeSpans[0].spans.forEach((s: any, i: number) => {
+          expect(roundTripped[i].startTimeUnixNano).toBe(s.startTimeUnixNano)
+          expect(roundTripped[i].endTimeUnixNano).toBe(s.endTimeUnixNano)
+          expect(roundTripped[i].name).toBe(s.name)
+          expect(roundTripped[i].kind).toBe(s.kind)
+        })
+        spans.push(...rs.scopeSpans[0].spans)
+      }
+      expect(spans).toHaveLength(6)
+      run.result.tags.forEach(({ client, server }, i) => {
+        const st = parseTag(server)
+        const ct = parseTag(client)
+        const s = spans.find((x) => x.spanId === st.spanId)
+        const c = spans.find((x) => x.spanId === ct.spanId)
+        expect(s).toMatchObject({ traceId: st.traceId, name: `Filed/req${i}`, kind: SERVER })
+        expect(s.parentSpanId ?? "").toBe("")
+        expect(attributesOfJson(s.attributes)).toEqual({
+          "rpc.method": `req${i}`,
+          "rpc.service": "Filed",
+          "oneagent.remote_call.endpoint": "rpc://filed",
+          i: BigInt(i),
+          tag: ["x", "y"]
+        })
+        expect(c).toMatchObject({ traceId: st.traceId, parentSpanId: st.spanId, name: "Down/call", kind: CLIENT })
+        expect(attributesOfJson(c.attributes)).toEqual({
+          "rpc.method": "call",
+          "rpc.service": "Down",
+          "oneagent.remote_call.endpoint": "rpc://down",
+          "oneagent.channel.type": "IN_PROCESS"
+        })
+        for (const x of [s, c]) {
+          expect(x.startTimeUnixNano).toMatch(/^\d{19}$/)
+          expect(x.endTimeUnixNano).toMatch(/^\d{19}$/)
+          expect(BigInt(x.startTimeUnixNano) <= BigInt(x.endTimeUnixNano)).toBe(true)
+        }
+        expect(BigInt(s.startTimeUnixNano) <= BigInt(c.startTimeUnixNano)).toBe(true)
+        expect(BigInt(c.endTimeUnixNano) <= BigInt(s.endTimeUnixNano)).toBe(true)
+      })
+      const stats = yield* run.sdk.stats
+      expect(stats).toMatchObject({ spansEnded: 6, spansExported: 6, spansDroppedExport: 0, spansPendingExport: 0 })
+      expectStatsAddUp(stats)
+    }))
+
+  it.live("a traces file that cannot be written: the spans are counted as dropped, once reported, the app unaffected", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-oneagent-export-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const notADirectory = Path.join(dir, "plain-file")
+      Fs.writeFileSync(notADirectory, "")
+      const run = yield* withSdk({ export: { file: Path.join(notADirectory, "traces.jsonl") } }, (sdk) =>
+        Effect.gen(function*() {
+          const results = yield* app
+          return { results, stats: yield* statsWhen(sdk, "the drop", (s) => s.spansDroppedExport === 20) }
+        }))
+      expectSameResults(run.result.results)
+      expect(run.result.stats).toMatchObject({ spansExported: 0, spansPendingExport: 0 })
+      expect(run.diagnostics).toHaveLength(1)
+      expect(run.diagnostics[0]).toContain("cannot open the traces file")
+      expectStatsAddUp(yield* run.sdk.stats)
+    }))
+})
+
+// One span, the unit of the burst above (run synchronously, outside the test's fiber).
+const burst = Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "burst", service: "Load" }))
+
+// OTLP/JSON AnyValue as a plain value: ints are strings (int64), ids hex.
+function jsonValue(v: any): unknown {
+  expect(Object.keys(v)).toHaveLength(1)
+  if ("stringValue" in v) return v.stringValue
+  if ("boolValue" in v) return v.boolValue
+  if ("intValue" in v) {
+    expect(typeof v.intValue).toBe("string")
+    return BigInt(v.intValue)
+  }
+  if ("doubleValue" in v) return v.doubleValue
+  if ("arrayValue" in v) return v.arrayValue.values.map(jsonValue)
+  throw new Error(`unexpected AnyValue ${JSON.stringify(v)}`)
+}
+
+function attributesOfJson(list: ReadonlyArray<any> | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const kv of list ?? []) {
+    expect(out).not.toHaveProperty(kv.key)
+    out[kv.key] = jsonValue(kv.value)
+  }
+  return out
+}
+
+// Every field of the JSON is a field of the generated message it stands for, recursively (lowerCamelCase names);
+// ids are lower-case hex of the right length and 64-bit integers are decimal strings, as OTLP/JSON requires.
+function checkJson(value: any, type: any): void {
+  const v1 = proto
+  const nested: Record<string, Record<string, any>> = {
+    ExportTraceServiceRequest: { resourceSpans: v1.trace.v1.ResourceSpans },
+    ResourceSpans: { resource: v1.resource.v1.Resource, scopeSpans: v1.trace.v1.ScopeSpans },
+    Resource: { attributes: v1.common.v1.KeyValue },
+    ScopeSpans: { scope: v1.common.v1.InstrumentationScope, spans: v1.trace.v1.Span },
+    InstrumentationScope: { attributes: v1.common.v1.KeyValue },
+    Span: {
+      attributes: v1.common.v1.KeyValue,
+      events: v1.trace.v1.Span.Event,
+      links: v1.trace.v1.Span.Link,
+      status: v1.trace.v1.Status
+    },
+    Event: { attributes: v1.common.v1.KeyValue },
+    Link: { attributes: v1.common.v1.KeyValue },
+    KeyValue: { value: v1.common.v1.AnyValue },
+    AnyValue: { arrayValue: v1.common.v1.ArrayValue, kvlistValue: v1.common.v1.KeyValueList },
+    ArrayValue: { values: v1.common.v1.AnyValue }
+  }
+  expect(typeof value).toBe("object")
+  for (const [key, field] of Object.entries(value)) {
+    expect(key in type.prototype, `${type.name}.${key}`).toBe(true)
+    if (key === "traceId") expect(field).toMatch(/^[0-9a-f]{32}$/)
+    if (key === "spanId" || key === "parentSpanId") expect(field).toMatch(/^([0-9a-f]{16})?$/)
+    if (key.endsWith("UnixNano")) expect(field).toMatch(/^\d+$/)
+    const inner = nested[type.name]?.[key]
+    if (inner === undefined) continue
+    for (const item of Array.isArray(field) ? field : [field]) checkJson(item, inner)
+  }
+}
