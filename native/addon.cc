@@ -165,6 +165,31 @@ static Attr truncation_marker(Engine& engine, uint32_t key) {
   return marker;
 }
 
+// Reads [key, value, limit, key, value, limit, ...] into out; a truncated value adds the truncation marker.
+static void read_attributes(napi_env env, Engine& engine, napi_value array, std::vector<Attr>& out) {
+  bool is_array = false;
+  napi_is_array(env, array, &is_array);
+  if (!is_array) return;
+  uint32_t length = 0;
+  napi_get_array_length(env, array, &length);
+  for (uint32_t i = 0; i + 2 < length; i += 3) {
+    napi_value key_value, value, limit_value;
+    napi_get_element(env, array, i, &key_value);
+    napi_get_element(env, array, i + 1, &value);
+    napi_get_element(env, array, i + 2, &limit_value);
+    std::string key;
+    bool truncated;
+    read_string(env, key_value, kDefaultLimit, key, &truncated);
+    uint32_t limit = 0;
+    napi_get_value_uint32(env, limit_value, &limit);
+    Attr attr;
+    attr.key = engine.intern(key);
+    if (!read_attr_value(env, value, limit, attr, &truncated)) continue;
+    out.push_back(std::move(attr));
+    if (truncated) out.push_back(truncation_marker(engine, out.back().key));
+  }
+}
+
 /** Creates a span template: (name, kind, flags, [key, value, limit, key, value, limit, ...]) → id or negative status. */
 static napi_value JS_template_create(napi_env env, napi_callback_info info) {
   Args<4> a(env, info);
@@ -178,27 +203,7 @@ static napi_value JS_template_create(napi_env env, napi_callback_info info) {
   uint32_t kind = a.u32(1);
   t.kind = kind >= 1 && kind <= 5 ? static_cast<SpanKind>(kind) : SpanKind::Internal;
   t.flags = a.u32(2);
-  bool is_array = false;
-  napi_is_array(env, a.argv[3], &is_array);
-  if (is_array) {
-    uint32_t length = 0;
-    napi_get_array_length(env, a.argv[3], &length);
-    for (uint32_t i = 0; i + 2 < length; i += 3) {
-      napi_value key_value, value, limit_value;
-      napi_get_element(env, a.argv[3], i, &key_value);
-      napi_get_element(env, a.argv[3], i + 1, &value);
-      napi_get_element(env, a.argv[3], i + 2, &limit_value);
-      std::string key;
-      read_string(env, key_value, kDefaultLimit, key, &truncated);
-      uint32_t limit = 0;
-      napi_get_value_uint32(env, limit_value, &limit);
-      Attr attr;
-      attr.key = engine->intern(key);
-      if (!read_attr_value(env, value, limit, attr, &truncated)) continue;
-      t.attrs.push_back(std::move(attr));
-      if (truncated) t.attrs.push_back(truncation_marker(*engine, t.attrs.back().key));
-    }
-  }
+  read_attributes(env, *engine, a.argv[3], t.attrs);
   return int32(env, engine->template_create(std::move(t)));
 }
 
@@ -272,25 +277,7 @@ static napi_value JS_span_event(napi_env env, napi_callback_info info) {
   if (napi_get_value_bigint_int64(env, a.argv[2], &event.time_ns, &lossless) != napi_ok || event.time_ns <= 0) {
     event.time_ns = IdGenerator::clock_ns();
   }
-  bool is_array = false;
-  napi_is_array(env, a.argv[3], &is_array);
-  if (is_array) {
-    uint32_t length = 0;
-    napi_get_array_length(env, a.argv[3], &length);
-    for (uint32_t i = 0; i + 2 < length; i += 3) {
-      napi_value key_value, value, limit_value;
-      napi_get_element(env, a.argv[3], i, &key_value);
-      napi_get_element(env, a.argv[3], i + 1, &value);
-      napi_get_element(env, a.argv[3], i + 2, &limit_value);
-      std::string key;
-      read_string(env, key_value, kDefaultLimit, key, &truncated);
-      uint32_t limit = 0;
-      napi_get_value_uint32(env, limit_value, &limit);
-      Attr attr;
-      attr.key = engine->intern(key);
-      if (read_attr_value(env, value, limit, attr, &truncated)) event.attrs.push_back(std::move(attr));
-    }
-  }
+  read_attributes(env, *engine, a.argv[3], event.attrs);
   return int32(env, engine->add_event(a.u32(0), std::move(event)));
 }
 

@@ -168,40 +168,6 @@ int32_t Engine::add_attr(uint32_t handle, Attr&& attr) {
   return kOk;
 }
 
-int32_t Engine::attr_string(uint32_t handle, uint32_t key, std::string&& value) {
-  Attr a;
-  a.key = key;
-  a.type = AttrType::String;
-  a.i = 0;
-  a.s = std::move(value);
-  return add_attr(handle, std::move(a));
-}
-
-int32_t Engine::attr_int(uint32_t handle, uint32_t key, int64_t value) {
-  Attr a;
-  a.key = key;
-  a.type = AttrType::Int;
-  a.i = value;
-  return add_attr(handle, std::move(a));
-}
-
-int32_t Engine::attr_double(uint32_t handle, uint32_t key, double value) {
-  Attr a;
-  a.key = key;
-  a.type = AttrType::Double;
-  a.d = value;
-  return add_attr(handle, std::move(a));
-}
-
-int32_t Engine::attr_bool(uint32_t handle, uint32_t key, bool value) {
-  Attr a;
-  a.key = key;
-  a.type = AttrType::Bool;
-  a.i = 0;
-  a.b = value;
-  return add_attr(handle, std::move(a));
-}
-
 int32_t Engine::fail(uint32_t handle, std::string&& type, std::string&& message, std::string&& stack) {
   int32_t status;
   SpanSlot* slot = open_slot(handle, &status);

@@ -108,10 +108,6 @@ class Engine {
   int32_t set_name(uint32_t handle, std::string&& name);
   int32_t end(uint32_t handle);
 
-  int32_t attr_string(uint32_t handle, uint32_t key, std::string&& value);
-  int32_t attr_int(uint32_t handle, uint32_t key, int64_t value);
-  int32_t attr_double(uint32_t handle, uint32_t key, double value);
-  int32_t attr_bool(uint32_t handle, uint32_t key, bool value);
   int32_t fail(uint32_t handle, std::string&& type, std::string&& message, std::string&& stack);
   // Sets the status without an exception event (an HTTP 5xx is a failure but not an exception).
   int32_t set_status(uint32_t handle, StatusCode code, std::string&& message);
