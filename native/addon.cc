@@ -288,6 +288,25 @@ static napi_value JS_span_deeper(napi_env env, napi_callback_info info) {
   return int32(env, static_cast<int32_t>(a.engine()->deeper(a.u32(0), a.u32(1))));
 }
 
+/** Links a span to another span's context: (handle, traceparent, [key, value, limit, ...]) → status. */
+static napi_value JS_span_link(napi_env env, napi_callback_info info) {
+  Args<3> a(env, info);
+  Engine* engine = a.engine();
+  if (!engine) return int32(env, kShutDown);
+  std::string tag;
+  bool truncated;
+  TraceContext ctx;
+  if (!read_string(env, a.argv[1], 128, tag, &truncated) || !parse_traceparent(tag.data(), tag.size(), ctx)) {
+    return int32(env, kBadTag);
+  }
+  Link link;
+  link.trace_id = ctx.trace_id;
+  link.span_id = ctx.span_id;
+  link.flags = ctx.flags;
+  read_attributes(env, *engine, a.argv[2], link.attrs);
+  return int32(env, engine->add_link(a.u32(0), std::move(link)));
+}
+
 /** Renames a span, for names too varied to intern: (handle, name) → status. */
 static napi_value JS_span_name(napi_env env, napi_callback_info info) {
   Args<2> a(env, info);
@@ -426,7 +445,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       EXPORT(span_tag_bytes),   EXPORT(records_drain),
       EXPORT(spans_open),       EXPORT(template_create), EXPORT(span_name),
       EXPORT(span_status),      EXPORT(span_start_nested), EXPORT(span_event),
-      EXPORT(span_deeper),
+      EXPORT(span_deeper),      EXPORT(span_link),
 #undef EXPORT
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -224,6 +224,17 @@ int32_t Engine::add_event(uint32_t handle, Event&& event) {
   return kOk;
 }
 
+int32_t Engine::add_link(uint32_t handle, Link&& link) {
+  int32_t status;
+  SpanSlot* slot = open_slot(handle, &status);
+  if (slot == nullptr) return status;
+  SpanRecord* r = slot->record;
+  if (r == nullptr) return kOk;
+  if (r->links.size() >= options_.max_events) return kOk;  // links share the events' bound
+  r->links.push_back(std::move(link));
+  return kOk;
+}
+
 int32_t Engine::service_attr(uint32_t handle, Attr&& attr) {
   SpanSlot* slot = spans_.find(handle);
   if (slot == nullptr || slot->service == 0) return kNoServiceCall;

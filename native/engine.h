@@ -112,6 +112,7 @@ class Engine {
   // Sets the status without an exception event (an HTTP 5xx is a failure but not an exception).
   int32_t set_status(uint32_t handle, StatusCode code, std::string&& message);
   int32_t add_event(uint32_t handle, Event&& event);
+  int32_t add_link(uint32_t handle, Link&& link);
   // A custom request attribute on the service call that `handle` belongs to.
   int32_t service_attr(uint32_t handle, Attr&& attr);
   int32_t add_attr(uint32_t handle, Attr&& attr);

@@ -74,3 +74,15 @@ describe("Effect spans", () => {
       expect(yield* test.spans).toHaveLength(0)
     }).pipe(Effect.provide(OneAgentTest.layer({ effectSpans: false }))))
 })
+
+describe("Effect span links", () => {
+  it.effect("links given to Effect.withSpan and added later are recorded", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const first = yield* Effect.currentSpan.pipe(Effect.withSpan("first"))
+      yield* Effect.void.pipe(Effect.withSpan("linked", { links: [{ span: first, attributes: { reason: "retry" } }] }))
+      const recorded = yield* test.span("linked")
+      const firstRecorded = yield* test.span("first")
+      expect(recorded.links).toEqual([{ traceId: firstRecorded.traceId, spanId: firstRecorded.spanId }])
+    }).pipe(withTest))
+})

@@ -49,6 +49,7 @@ export interface Addon {
     notParentBased: number
   ): number
   span_deeper(a: number, b: number): number
+  span_link(handle: number, traceparent: string, attributes: ReadonlyArray<unknown>): number
   engine_shutdown(): number
   engine_version(): [version: string, abi: number]
   intern(value: string): number

@@ -107,7 +107,19 @@ export class EngineSpan implements Tracer.Span {
   }
 
   addLinks(links: ReadonlyArray<Tracer.SpanLink>): void {
+    if (this.status._tag === "Ended") return
     this.links.push(...links)
+    recordLinks(this.runtime, this.handle, links)
+  }
+}
+
+// Links to spans with W3C ids (engine spans, external spans) go to the engine; others have no usable ids.
+const recordLinks = (runtime: Runtime, handle: number, links: ReadonlyArray<Tracer.SpanLink>) => {
+  for (const { attributes, span } of links) {
+    if (!/^[0-9a-f]{32}$/.test(span.traceId) || !/^[0-9a-f]{16}$/.test(span.spanId)) continue
+    const flat: Array<unknown> = []
+    for (const key in attributes) flat.push(key, toAttributeValue(attributes[key]), 0)
+    runtime.engine!.addon.span_link(handle, `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`, flat)
   }
 }
 
@@ -162,6 +174,8 @@ export const make = (runtime: Runtime): Tracer.Tracer =>
       } else {
         handle = start(runtime, sdkParent || parent, { template: t }, "Effect span")
       }
-      return handle > 0 ? new EngineSpan(runtime, handle, options) : Tracer.nativeTracer.span(options)
+      if (handle <= 0) return Tracer.nativeTracer.span(options)
+      if (options.links.length > 0) recordLinks(runtime, handle, options.links)
+      return new EngineSpan(runtime, handle, options)
     }
   })
