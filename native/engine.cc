@@ -1,11 +1,17 @@
 #include "engine.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace oneagent {
 
 Engine::Engine(const EngineOptions& options, double* counters)
-    : options_(options), counters_(counters), spans_(4096), ring_(options.ring_capacity) {
+    : options_(options),
+      counters_(counters),
+      // Idle records are kept up to the ring's size (at most 65,536 + 1,024): a steady export rate allocates none.
+      pool_(std::min<uint32_t>(options.ring_capacity, 65536) + 1024),
+      spans_(4096),
+      ring_(options.ring_capacity) {
   double ratio = std::isfinite(options.sample_ratio) ? options.sample_ratio : 1.0;
   ratio = ratio < 0 ? 0 : ratio > 1 ? 1 : ratio;
   // Compare the low 63 bits of the trace id, as OpenTelemetry's TraceIdRatioBased sampler does.
@@ -44,13 +50,13 @@ uint32_t Engine::deeper(uint32_t a, uint32_t b) {
   SpanSlot* pa = a != 0 ? spans_.find(a) : nullptr;
   SpanSlot* pb = b != 0 ? spans_.find(b) : nullptr;
   if (pa == nullptr) return pb == nullptr ? 0 : b;
-  return pb != nullptr && pb->depth > pa->depth ? b : a;
+  return pb != nullptr && pb->order > pa->order ? b : a;
 }
 
 int32_t Engine::start_nested(uint32_t a, uint32_t b, uint32_t template_id) {
   SpanSlot* pa = a != 0 ? spans_.find(a) : nullptr;
   SpanSlot* pb = b != 0 ? spans_.find(b) : nullptr;
-  if (pa == nullptr || (pb != nullptr && pb->depth > pa->depth)) return start(b, nullptr, std::string_view(), template_id);
+  if (pa == nullptr || (pb != nullptr && pb->order > pa->order)) return start(b, nullptr, std::string_view(), template_id);
   return start(a, nullptr, std::string_view(), template_id);
 }
 
@@ -78,6 +84,7 @@ int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t
   SpanSlot& slot = *spans_.find(handle);
   slot.ended = false;
   slot.depth = depth;
+  slot.order = ++starts_;
   slot.name = name;
   slot.start_ns = IdGenerator::clock_ns();
   slot.ctx.span_id = ids_.span_id();
@@ -98,7 +105,7 @@ int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t
     counters_[kCounterUnsampled] += 1;
     return static_cast<int32_t>(handle);
   }
-  SpanRecord* r = new SpanRecord();
+  SpanRecord* r = pool_.acquire();
   r->trace_id = slot.ctx.trace_id;
   r->span_id = slot.ctx.span_id;
   r->parent_span_id = has_parent ? parent.span_id : 0;
@@ -107,7 +114,7 @@ int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t
   r->name = name;
   r->start_ns = slot.start_ns;
   if (!trace_state.empty()) r->trace_state.assign(trace_state.data(), trace_state.size());
-  if (!t.attrs.empty()) r->attrs = t.attrs;
+  r->attrs = t.attrs;  // copy-assigned over a recycled record's attributes: their strings' buffers are reused
   slot.record = r;
   return static_cast<int32_t>(handle);
 }
@@ -140,7 +147,7 @@ int32_t Engine::end(uint32_t handle) {
     counters_[kCounterEndedSampled] += 1;
     r->end_ns = IdGenerator::clock_ns();
     if (!ring_.push(r)) counters_[kCounterDroppedRing] += 1;
-    counters_[kCounterQueued] = static_cast<double>(ring_.size());
+    counters_[kCounterQueued] = static_cast<double>(ring_.size_estimate());
   }
   return kOk;
 }

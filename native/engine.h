@@ -9,6 +9,7 @@
 #include "handles.h"
 #include "ids.h"
 #include "intern.h"
+#include "pool.h"
 #include "ring.h"
 #include "span.h"
 #include "tags.h"
@@ -76,6 +77,9 @@ struct SpanSlot {
   bool ended = false;
   uint32_t service = 0;  // handle of the nearest open-able service call (itself for service spans)
   uint32_t depth = 0;
+  // Start order in this engine. Of two spans on one chain the later-started is the inner one, also when a remote
+  // parent reset `depth` (a span continuing an incoming tag inside an Effect span): `deeper` compares this.
+  uint64_t order = 0;
   uint32_t name = 0;
   int64_t start_ns = 0;
   TraceContext ctx;
@@ -140,7 +144,9 @@ class Engine {
   EngineOptions options_;
   double* counters_;
   IdGenerator ids_;
+  uint64_t starts_ = 0;  // SpanSlot::order of the last span started
   InternTable strings_;
+  RecordPool pool_;  // declared before spans_ and ring_, so it outlives the records they return to it
   HandleTable<SpanSlot> spans_;
   SpanRing ring_;
   std::vector<SpanTemplate> templates_;

@@ -2,8 +2,10 @@
 // crosses into JS as a small integer. A handle whose slot was reused no longer matches, so use after end
 // is detected instead of touching another span.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <vector>
 
 namespace oneagent {
@@ -22,17 +24,18 @@ inline uint32_t handle_generation(uint32_t handle) { return (handle >> kSlotBits
 template <typename Slot>
 class HandleTable {
  public:
-  explicit HandleTable(uint32_t reuse_delay) : reuse_delay_(reuse_delay) {}
+  explicit HandleTable(uint32_t reuse_delay) : reuse_delay_(reuse_delay), first_generation_(next_first_generation()) {}
 
   // Returns 0 when every slot is in use.
   uint32_t allocate() {
     uint32_t index;
-    if (free_.size() > reuse_delay_ || (slots_.size() >= kMaxSlots - 1 && !free_.empty())) {
+    if (free_.size() > reuse_delay_ || (count_ >= kMaxSlots - 1 && !free_.empty())) {
       index = free_.front();
       free_.pop_front();
-    } else if (slots_.size() < kMaxSlots - 1) {
-      slots_.emplace_back();
-      index = static_cast<uint32_t>(slots_.size());  // slot 0 is never used, so handle 0 means "none"
+    } else if (count_ < kMaxSlots - 1) {
+      if ((count_ & (kChunkSize - 1)) == 0) chunks_.emplace_back(new Slot[kChunkSize]);
+      index = ++count_;  // slot 0 is never used, so handle 0 means "none"
+      at(index).generation = first_generation_;
     } else {
       return 0;
     }
@@ -47,7 +50,7 @@ class HandleTable {
   // The slot for a handle whose generation still matches (live or released-but-not-reused), else null.
   Slot* find(uint32_t handle) {
     uint32_t index = handle_slot(handle);
-    if (index == 0 || index > slots_.size()) return nullptr;
+    if (index == 0 || index > count_) return nullptr;
     Slot& slot = at(index);
     return slot.generation == handle_generation(handle) ? &slot : nullptr;
   }
@@ -64,19 +67,34 @@ class HandleTable {
 
   template <typename F>
   void for_each_live(F&& f) {
-    for (uint32_t i = 1; i <= slots_.size(); ++i) {
+    for (uint32_t i = 1; i <= count_; ++i) {
       Slot& slot = at(i);
       if (slot.live) f(make_handle(i, slot.generation), slot);
     }
   }
 
  private:
-  Slot& at(uint32_t index) { return slots_[index - 1]; }
-  // A deque, not a vector: growing it never moves existing slots, so a Slot& or a pointer into a slot (a parent's
-  // context or trace state, held by Engine::start while allocate() adds the child's slot) stays valid.
-  std::deque<Slot> slots_;
+  // Slots live in fixed chunks that never move, so growing the table keeps every Slot& or pointer into a slot valid
+  // (a parent's context or trace state, held by Engine::start while allocate() adds the child's slot). Indexing is
+  // a shift and two loads; a std::deque of slots this large holds a few per block and costs far more per lookup.
+  static constexpr uint32_t kChunkBits = 10;
+  static constexpr uint32_t kChunkSize = 1u << kChunkBits;
+  Slot& at(uint32_t index) {
+    const uint32_t i = index - 1;
+    return chunks_[i >> kChunkBits][i & (kChunkSize - 1)];
+  }
+  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  uint32_t count_ = 0;  // slots created so far: indices 1..count_
   std::deque<uint32_t> free_;
   uint32_t reuse_delay_;
+  // Each table (each engine the process creates, after a shutdown and a new init) numbers generations from its own
+  // start, far from the previous tables', so a handle kept from an engine that was shut down is stale in the next
+  // one instead of naming whichever span got the same slot.
+  uint32_t first_generation_;
+  static uint32_t next_first_generation() {
+    static std::atomic<uint32_t> tables{0};
+    return (tables.fetch_add(1, std::memory_order_relaxed) * 1265u) & kGenerationMask;
+  }
   uint32_t live_ = 0;
 };
 

@@ -32,14 +32,16 @@ static Napi::Value attr_value(Napi::Env env, const Attr& a) {
   return env.Undefined();
 }
 
-// Repeated keys keep every value: the first stays a scalar, later ones turn it into an array.
+// Repeated keys keep every value: the first stays a scalar, later ones turn it into an array. Keys are own data
+// properties whatever they are named: Set would call the `__proto__` setter (replacing the object's prototype)
+// and Has would see inherited members such as "constructor" or "toString" as repeated keys.
 static Napi::Object attrs_object(Napi::Env env, const InternTable& strings, const std::vector<Attr>& attrs) {
   Napi::Object out = Napi::Object::New(env);
   for (const Attr& a : attrs) {
     const std::string& key = strings.get(a.key);
     Napi::Value value = attr_value(env, a);
-    if (!out.Has(key)) {
-      out.Set(key, value);
+    if (!out.HasOwnProperty(key)) {
+      out.DefineProperty(Napi::PropertyDescriptor::Value(key, value, napi_default_jsproperty));
       continue;
     }
     Napi::Value prev = out.Get(key);
@@ -50,7 +52,7 @@ static Napi::Object attrs_object(Napi::Env env, const InternTable& strings, cons
       Napi::Array arr = Napi::Array::New(env, 2);
       arr.Set(0u, prev);
       arr.Set(1u, value);
-      out.Set(key, arr);
+      out.DefineProperty(Napi::PropertyDescriptor::Value(key, arr, napi_default_jsproperty));
     }
   }
   return out;

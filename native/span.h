@@ -1,6 +1,7 @@
 // A finished (or finishing) span as the engine keeps it until it is exported or read.
 #pragma once
 #include <cstdint>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -38,24 +39,62 @@ struct Link {
   std::vector<Attr> attrs;
 };
 
-struct SpanRecord {
+class RecordPool;
+
+// Records are recycled across threads (pool.h), so span_start and span_end touch lines the export thread wrote
+// last. Cache-line aligned, with everything start and end write (and the pool's link) in the first line.
+struct alignas(64) SpanRecord {
   TraceId trace_id;
   uint64_t span_id = 0;
   uint64_t parent_span_id = 0;
+  int64_t start_ns = 0;
+  int64_t end_ns = 0;
+  SpanRecord* next_free = nullptr;  // while idle in the pool
+  uint32_t name = 0;                // interned
   uint8_t flags = 0;
   SpanKind kind = SpanKind::Internal;
   StatusCode status = StatusCode::Unset;
-  uint32_t name = 0;      // interned
-  std::string name_text;  // set instead of `name` for names too varied to intern
-  int64_t start_ns = 0;
-  int64_t end_ns = 0;
-  std::string trace_state;
-  std::string status_message;
   std::vector<Attr> attrs;
-  std::vector<Event> events;
-  std::vector<Link> links;
+  RecordPool* pool = nullptr;  // where `delete` returns the record; null: a plain heap record
   uint32_t dropped_attrs = 0;
   uint32_t dropped_events = 0;
+  std::string name_text;  // set instead of `name` for names too varied to intern
+  std::string trace_state;
+  std::string status_message;
+  std::vector<Event> events;
+  std::vector<Link> links;
+
+  // C++20 destroying delete (defined in pool.h): consumers keep writing `delete r`, and a pooled record goes back
+  // to its pool, not yet destroyed, instead of to malloc.
+  void operator delete(SpanRecord* r, std::destroying_delete_t);
+
+  // Empties what the next start does not overwrite, on the consumer's thread, keeping small buffers' capacity.
+  // attrs stays filled: the next start copy-assigns its template's attributes over it, reusing the strings.
+  void recycle() {
+    constexpr size_t kKeepAttrs = 16;
+    constexpr size_t kKeepChars = 256;
+    if (attrs.capacity() > kKeepAttrs) {
+      std::vector<Attr>().swap(attrs);
+    } else {
+      for (Attr& a : attrs) {
+        if (a.s.capacity() > kKeepChars) std::string().swap(a.s);
+      }
+    }
+    for (std::string* s : {&name_text, &trace_state, &status_message}) {
+      if (s->capacity() > kKeepChars) std::string().swap(*s);
+      else s->clear();
+    }
+    if (events.capacity() > 4) std::vector<Event>().swap(events);
+    else events.clear();
+    if (links.capacity() > 4) std::vector<Link>().swap(links);
+    else links.clear();
+    status = StatusCode::Unset;
+    dropped_attrs = 0;
+    dropped_events = 0;
+  }
 };
 
 }  // namespace oneagent
+
+// SpanRecord's destroying delete lives with the pool; included here so every `delete` of a record sees it.
+#include "pool.h"

@@ -158,15 +158,125 @@ export const otelSystemName = (vendor: string): string => {
  * Replaces SQL literals (strings, numbers, hex, booleans outside identifiers) with `?`, for the
  * `maskSqlLiterals` option: the statement's shape stays, its data does not.
  *
+ * **Details**
+ *
+ * One pass over the statement, so a quote inside a comment or an identifier never opens a literal that swallows
+ * the rest. Strings are `'...'` (quotes doubled inside), PostgreSQL `E'...'` and dollar-quoted `$tag$...$tag$`, and
+ * for MySQL and MariaDB also `"..."` and backslash escapes. An unterminated string is masked to the end. A comment
+ * keeps its place, not its text.
+ *
  * @since 0.1.0
  * @category attributes
  */
-export const maskLiterals = (statement: string): string =>
-  statement
-    .replace(/'(?:[^']|'')*'/g, "?")
-    .replace(/\bx'[0-9a-f]*'/gi, "?")
-    .replace(/(?<![\w$."`\]])-?\b(?:0x[0-9a-f]+|\d+(?:\.\d+)?(?:e[+-]?\d+)?)\b/gi, "?")
-    .replace(/\b(?:true|false)\b/gi, "?")
+export const maskLiterals = (statement: string, vendor?: string): string => {
+  const mysql = vendor !== undefined && /^(mysql|mariadb)$/i.test(vendor)
+  let out = ""
+  let i = 0
+  const n = statement.length
+  while (i < n) {
+    const c = statement[i]!
+    const next = statement[i + 1]
+    // Comments are free text (an apostrophe in "don't" is no quote) that may hold anything: only their place stays.
+    if ((c === "-" && next === "-") || (c === "#" && mysql)) {
+      const end = statement.indexOf("\n", i)
+      out += c === "#" ? "# ?" : "-- ?"
+      i = end === -1 ? n : end
+      continue
+    }
+    if (c === "/" && next === "*") {
+      const end = statement.indexOf("*/", i + 2)
+      out += "/* ? */"
+      i = end === -1 ? n : end + 2
+      continue
+    }
+    if (c === "'" || (c === "\"" && mysql)) {
+      // Backslash escapes: MySQL's strings, and PostgreSQL's E'...' strings.
+      const prefix = statement[i - 1]
+      const escapes = mysql || ((prefix === "E" || prefix === "e") && !/[\w$]/.test(statement[i - 2] ?? ""))
+      i = endOfString(statement, i, c, escapes)
+      out += "?"
+      continue
+    }
+    if (c === "\"" || c === "`" || c === "[") {
+      // A quoted identifier, copied as it is.
+      const end = statement.indexOf(c === "[" ? "]" : c, i + 1)
+      const stop = end === -1 ? n : end + 1
+      out += statement.slice(i, stop)
+      i = stop
+      continue
+    }
+    if (c === "$") {
+      const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(statement.slice(i, i + 66))
+      if (tag !== null) {
+        const end = statement.indexOf(tag[0], i + tag[0].length)
+        i = end === -1 ? n : end + tag[0].length
+        out += "?"
+        continue
+      }
+    }
+    const prev = statement[i - 1]
+    const startsNumber = isDigit(c) || (c === "." && isDigit(next)) ||
+      (c === "-" && (isDigit(next) || (next === "." && isDigit(statement[i + 2]))))
+    if (startsNumber && (prev === undefined || !/[\w$."`\]]/.test(prev))) {
+      i = endOfNumber(statement, c === "-" ? i + 1 : i)
+      out += "?"
+      continue
+    }
+    if (/[A-Za-z_]/.test(c)) {
+      // A whole word, so digits inside identifiers (t2, col1) stay; the boolean literals are masked.
+      let j = i + 1
+      while (j < n && /[\w$]/.test(statement[j]!)) j++
+      const word = statement.slice(i, j)
+      out += /^(?:true|false)$/i.test(word) ? "?" : word
+      i = j
+      continue
+    }
+    out += c
+    i++
+  }
+  return out
+}
+
+const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9"
+
+// The index after the string opened by `quote` at `start`: a doubled quote stays inside, and with escapes so does
+// a backslash-escaped character. Unterminated: the end of the statement.
+const endOfString = (s: string, start: number, quote: string, escapes: boolean): number => {
+  let i = start + 1
+  while (i < s.length) {
+    const c = s[i]!
+    if (escapes && c === "\\") {
+      i += 2
+    } else if (c === quote) {
+      if (s[i + 1] !== quote) return i + 1
+      i += 2
+    } else {
+      i++
+    }
+  }
+  return s.length
+}
+
+// The index after the number at `start`: hex (0x...), or digits with a fraction and an exponent.
+const endOfNumber = (s: string, start: number): number => {
+  let i = start
+  if (s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X")) {
+    i += 2
+    while (i < s.length && /[0-9a-fA-F]/.test(s[i]!)) i++
+    return i
+  }
+  while (isDigit(s[i])) i++
+  if (s[i] === "." && isDigit(s[i + 1])) {
+    i++
+    while (isDigit(s[i])) i++
+  }
+  const signed = (s[i + 1] === "+" || s[i + 1] === "-") && isDigit(s[i + 2])
+  if ((s[i] === "e" || s[i] === "E") && (isDigit(s[i + 1]) || signed)) {
+    i += 2
+    while (isDigit(s[i])) i++
+  }
+  return i
+}
 
 /**
  * The operation of a statement (its first keyword, upper-cased), for the span name.

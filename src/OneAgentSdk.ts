@@ -19,7 +19,14 @@ import * as Lifecycle from "./internal/lifecycle.ts"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Families from "./internal/families.ts"
 import * as TraceContext from "./internal/traceContext.ts"
-import { CurrentSpan, notify, type Runtime, setAttribute, type StartOptions } from "./internal/runtime.ts"
+import {
+  CurrentSpan,
+  notify,
+  readArguments,
+  type Runtime,
+  setAttribute,
+  type StartOptions
+} from "./internal/runtime.ts"
 import * as ServiceImpl from "./internal/service.ts"
 import * as Templates from "./internal/templates.ts"
 import { addResponseHeadersUnsafe, setStatusCodeUnsafe, traced } from "./internal/tracer.ts"
@@ -161,12 +168,12 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
     (options: IncomingRemoteCallOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
     <A, E, R>(self: Effect.Effect<A, E, R>, options: IncomingRemoteCallOptions): Effect.Effect<A, E, R | OneAgentSdk>
   } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, options: IncomingRemoteCallOptions) =>
-    traced(self, runtimeOf, "traceIncomingRemoteCall", {
+    tracedOnce(self, "traceIncomingRemoteCall", () => ({
       template: Templates.incomingRemoteCall(options),
       stringTag: options.stringTag,
       byteTag: options.byteTag,
       traceState: options.traceState
-    }))
+    })))
 
   /**
    * Wraps an effect in an outgoing remote call tracer (CLIENT span). Inside, {@link OneAgentSdk.currentStringTag}
@@ -179,7 +186,7 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
     (options: OutgoingRemoteCallOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
     <A, E, R>(self: Effect.Effect<A, E, R>, options: OutgoingRemoteCallOptions): Effect.Effect<A, E, R | OneAgentSdk>
   } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, options: OutgoingRemoteCallOptions) =>
-    traced(self, runtimeOf, "traceOutgoingRemoteCall", { template: Templates.outgoingRemoteCall(options) }))
+    tracedOnce(self, "traceOutgoingRemoteCall", () => ({ template: Templates.outgoingRemoteCall(options) })))
 
   /**
    * Wraps an effect in a custom service tracer (SERVER span, a service call of its own).
@@ -191,7 +198,7 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
     (options: CustomServiceOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
     <A, E, R>(self: Effect.Effect<A, E, R>, options: CustomServiceOptions): Effect.Effect<A, E, R | OneAgentSdk>
   } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, options: CustomServiceOptions) =>
-    traced(self, runtimeOf, "traceCustomService", { template: Templates.customService(options) }))
+    tracedOnce(self, "traceCustomService", () => ({ template: Templates.customService(options) })))
 
   /**
    * Wraps an effect in an in-process link tracer: it continues the trace the link was created in, from
@@ -204,10 +211,7 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
     (link: InProcessLink): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
     <A, E, R>(self: Effect.Effect<A, E, R>, link: InProcessLink): Effect.Effect<A, E, R | OneAgentSdk>
   } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, link: InProcessLink) =>
-    Effect.withFiber<A, E, R>((fiber) => {
-      const start = ServiceImpl.linkStart(runtimeOf(fiber.context), link, "traceInProcessLink")
-      return start === undefined ? self : traced(self, runtimeOf, "traceInProcessLink", start)
-    }))
+    tracedWith(self, "traceInProcessLink", (runtime) => ServiceImpl.linkStart(runtime, link, "traceInProcessLink")))
 
   /**
    * Adds a custom request attribute to the service call the current fiber runs in (the nearest incoming
@@ -287,7 +291,7 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
       statement: string,
       options?: Database.SqlDatabaseRequestOptions<A>
     ): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual((args) => Effect.isEffect(args[0]), <A, E, R>(
+  } = dual(isEffectFirst, <A, E, R>(
     self: Effect.Effect<A, E, R>,
     info: Database.DatabaseInfo,
     statement: string,
@@ -416,7 +420,7 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
       info: Messaging.MessagingSystemInfo,
       options?: Messaging.OutgoingMessageOptions
     ): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual((args) => Effect.isEffect(args[0]), <A, E, R>(
+  } = dual(isEffectFirst, <A, E, R>(
     self: Effect.Effect<A, E, R>,
     info: Messaging.MessagingSystemInfo,
     options?: Messaging.OutgoingMessageOptions
@@ -455,7 +459,7 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
       info: Messaging.MessagingSystemInfo,
       options?: Messaging.IncomingMessageProcessOptions
     ): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual((args) => Effect.isEffect(args[0]), <A, E, R>(
+  } = dual(isEffectFirst, <A, E, R>(
     self: Effect.Effect<A, E, R>,
     info: Messaging.MessagingSystemInfo,
     options?: Messaging.IncomingMessageProcessOptions
@@ -473,9 +477,38 @@ const tracedWith = <A, E, R>(
 ): Effect.Effect<A, E, R | OneAgentSdk> =>
   Effect.withFiber<A, E, R>((fiber) => {
     const runtime = runtimeOf(fiber.context)
-    const start = options(runtime)
+    const start = readArguments(runtime, operation, () => options(runtime))
     return start === undefined ? self : traced(self, () => runtime, operation, start, onSuccess)
   })
+
+// Combinators whose start options depend only on their arguments build them once, when applied. Arguments that
+// cannot be read (undefined options, a throwing getter) are reported each time the effect runs, which runs untraced.
+const tracedOnce = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  operation: string,
+  options: () => StartOptions
+): Effect.Effect<A, E, R | OneAgentSdk> => {
+  let start: StartOptions
+  try {
+    start = options()
+  } catch (error) {
+    return tracedWith(self, operation, () => {
+      throw error
+    })
+  }
+  return traced(self, runtimeOf, operation, start)
+}
+
+// The data-first test of combinators with optional arguments; a hostile first argument (a Proxy whose `has` trap
+// throws) is data-last, so the misuse is reported when the effect runs instead of thrown here. A declaration, as
+// the class's static fields use it before this point of the module runs.
+function isEffectFirst(args: IArguments): boolean {
+  try {
+    return Effect.isEffect(args[0])
+  } catch {
+    return false
+  }
+}
 
 // Derives end data from a success value with the user's function; a throwing function is reported, not raised.
 const derive = <A, B>(runtime: Runtime, operation: string, f: ((a: A) => B) | undefined, value: A): B | undefined => {

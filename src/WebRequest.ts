@@ -129,12 +129,19 @@ export interface OutgoingWebRequestTracer extends Tracer, WebResponse, OutgoingT
  * @category headers
  */
 export const header = (headers: Headers | undefined, name: string): string | undefined => {
-  if (headers === undefined) return undefined
+  if (typeof headers !== "object" || headers === null) return undefined
   const lower = name.toLowerCase()
   for (const key in headers) {
     if (key.toLowerCase() !== lower) continue
-    const value = headers[key]
-    return value === undefined ? undefined : typeof value === "string" ? value : value.join(",")
+    // Untyped callers and message brokers hand over numbers, nulls and objects too; they never throw here.
+    const value: unknown = headers[key]
+    if (value === undefined || value === null) return undefined
+    if (typeof value === "string") return value
+    try {
+      return Array.isArray(value) ? value.map(String).join(",") : String(value)
+    } catch {
+      return undefined
+    }
   }
   return undefined
 }

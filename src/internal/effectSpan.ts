@@ -13,7 +13,7 @@ import * as Tracer from "effect/Tracer"
 import type { AttributeValue } from "./addon.ts"
 import { Kind, StartFlag } from "./codes.ts"
 import { template, type Template, templateId } from "./engine.ts"
-import { CurrentSpan, endWithExit, type Runtime, setAttribute, start } from "./runtime.ts"
+import { CurrentSpan, endWithExit, type Runtime, safeString, setAttribute, start } from "./runtime.ts"
 
 const kinds: Record<Tracer.SpanKind, number> = {
   internal: Kind.Internal,
@@ -34,9 +34,9 @@ export const toAttributeValue = (value: unknown): AttributeValue => {
       return Number(value)
     default:
       try {
-        return JSON.stringify(value) ?? String(value)
+        return JSON.stringify(value) ?? safeString(value)
       } catch {
-        return String(value)
+        return safeString(value)
       }
   }
 }
@@ -162,7 +162,8 @@ export const make = (runtime: Runtime): Tracer.Tracer =>
       const fiber = Fiber.getCurrent()
       const sdkParent = options.root || fiber === undefined ? 0 : fiber.getRef(CurrentSpan)
       const parent = options.root ? 0 : effectParent(Option.getOrUndefined(options.parent))
-      const t = templateFor(options.name, kinds[options.kind] ?? Kind.Internal)
+      const name = typeof options.name === "string" ? options.name : safeString(options.name)
+      const t = templateFor(name, kinds[options.kind] ?? Kind.Internal)
       let handle: number
       if (typeof parent === "string") {
         handle = sdkParent > 0

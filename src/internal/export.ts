@@ -328,7 +328,8 @@ export const start = (
         if (shutDown) {
           // Nothing is pending after shutdown: what was not exported is lost (and was reported).
           const pending = s.pending + notHandedOver(nativeDropped)
-          return { exported: s.exported, dropped: s.dropped + nativeDropped + pending, pending: 0 }
+          // queued: 0 too, or statsOf falls back to the engine's counter, last written when a span ended.
+          return { exported: s.exported, dropped: s.dropped + nativeDropped + pending, pending: 0, queued: 0 }
         }
         const c = engine.counters
         return {

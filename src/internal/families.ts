@@ -11,7 +11,7 @@ import type * as Messaging from "../Messaging.ts"
 import type * as WebRequest from "../WebRequest.ts"
 import { Limit } from "./codes.ts"
 import type { Template } from "./engine.ts"
-import { defaultDataSettings, misuse, type Runtime, type StartOptions } from "./runtime.ts"
+import { defaultDataSettings, describeFailure, misuse, type Runtime, safeString, type StartOptions } from "./runtime.ts"
 import * as Templates from "./templates.ts"
 import { tagOf } from "./web.ts"
 import * as Web from "./web.ts"
@@ -28,11 +28,24 @@ type AnyInfo = Database.DatabaseInfo | WebRequest.WebApplicationInfo | Messaging
 // Info objects stay plain data for users; their engine-side state lives here.
 const states = new WeakMap<object, InfoState>()
 
-const makeInfo = <I extends AnyInfo>(info: I, attributes: Templates.AttributeList): Effect.Effect<I, never, Scope.Scope> =>
+// Options that cannot be read (undefined, a throwing getter or toString) still give an info object: an empty one
+// whose problems are reported as misuse each time a tracer uses it.
+const makeInfo = <I extends AnyInfo>(
+  tag: I["_tag"],
+  read: () => { readonly info: I; readonly attributes: Templates.AttributeList }
+): Effect.Effect<I, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const frozen = Object.freeze(info)
-      states.set(frozen, { attributes, templates: new Map(), released: false })
+      let made: { readonly info: I; readonly attributes: Templates.AttributeList }
+      try {
+        made = read()
+      } catch (error) {
+        const attributes = new Templates.AttributeList()
+        attributes.problems.push(`the ${tag} options could not be read (${describeFailure(error).message})`)
+        made = { info: { _tag: tag } as I, attributes }
+      }
+      const frozen = Object.freeze(made.info)
+      states.set(frozen, { attributes: made.attributes, templates: new Map(), released: false })
       return frozen
     }),
     (frozen) => Effect.sync(() => void (states.get(frozen)!.released = true))
@@ -40,35 +53,35 @@ const makeInfo = <I extends AnyInfo>(info: I, attributes: Templates.AttributeLis
 
 /** @internal */
 export const createDatabaseInfo = (options: Database.DatabaseInfoOptions) =>
-  makeInfo<Database.DatabaseInfo>(
-    { _tag: "DatabaseInfo", name: options.name, vendor: options.vendor, channel: options.channel },
-    Templates.databaseInfo(options)
-  )
+  makeInfo<Database.DatabaseInfo>("DatabaseInfo", () => ({
+    info: { _tag: "DatabaseInfo", name: options.name, vendor: options.vendor, channel: options.channel },
+    attributes: Templates.databaseInfo(options)
+  }))
 
 /** @internal */
 export const createWebApplicationInfo = (options: WebRequest.WebApplicationInfoOptions) =>
-  makeInfo<WebRequest.WebApplicationInfo>(
-    {
+  makeInfo<WebRequest.WebApplicationInfo>("WebApplicationInfo", () => ({
+    info: {
       _tag: "WebApplicationInfo",
       webServerName: options.webServerName,
       applicationId: options.applicationId,
       contextRoot: options.contextRoot
     },
-    Templates.webApplicationInfo(options)
-  )
+    attributes: Templates.webApplicationInfo(options)
+  }))
 
 /** @internal */
 export const createMessagingSystemInfo = (options: Messaging.MessagingSystemInfoOptions) =>
-  makeInfo<Messaging.MessagingSystemInfo>(
-    {
+  makeInfo<Messaging.MessagingSystemInfo>("MessagingSystemInfo", () => ({
+    info: {
       _tag: "MessagingSystemInfo",
       vendor: options.vendor,
       destination: options.destination,
       destinationType: options.destinationType,
       channel: options.channel
     },
-    Templates.messagingSystemInfo(options)
-  )
+    attributes: Templates.messagingSystemInfo(options)
+  }))
 
 // The info's state, or undefined (reported) when it is not one of ours or was released.
 const stateOf = (runtime: Runtime, info: AnyInfo, tag: AnyInfo["_tag"], operation: string): InfoState | undefined => {
@@ -90,6 +103,10 @@ const cached = (state: InfoState, key: string, make: () => Template): Template =
   return t
 }
 
+// Statements are recorded up to Limit.Long characters: masking more of a huge one is wasted time. (A literal cut
+// here is unterminated, which masks it to the end.)
+const maskedLength = 16 * Limit.Long
+
 /** @internal */
 export const sqlStart = (
   runtime: Runtime,
@@ -99,13 +116,17 @@ export const sqlStart = (
 ): StartOptions | undefined => {
   const state = stateOf(runtime, info, "DatabaseInfo", operation)
   if (state === undefined) return undefined
-  const text = typeof statement === "string" ? statement : String(statement)
+  const text = typeof statement === "string" ? statement : safeString(statement)
   const keyword = Database.operationOf(text)
   const template = cached(state, keyword ?? "", () => Templates.sqlRequest(state.attributes, info.name, keyword))
   const data = runtime.data ?? defaultDataSettings
   return {
     template,
-    attributes: ["db.query.text", data.maskSqlLiterals ? Database.maskLiterals(text) : text, Limit.Long],
+    attributes: [
+      "db.query.text",
+      data.maskSqlLiterals ? Database.maskLiterals(text.slice(0, maskedLength), info.vendor) : text,
+      Limit.Long
+    ],
     problems: typeof statement === "string" ? undefined : [`"statement" must be a string`]
   }
 }

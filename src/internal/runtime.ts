@@ -115,6 +115,40 @@ export const report = (runtime: Runtime, status: number, operation: string): voi
   notify(runtime, benign.has(status) || status === Status.NoParent ? "verbose" : "diagnostic", message)
 }
 
+/**
+ * Reads a tracer's arguments (start options, info objects, headers). Arguments that throw when read (undefined
+ * options, a Proxy, a getter, a `toString`) are misuse: reported, and `undefined` so nothing is traced and the
+ * application's effect runs unchanged. A strict runtime's own MisuseError passes through.
+ *
+ * @internal
+ */
+export const readArguments = <A>(runtime: Runtime, operation: string, read: () => A): A | undefined => {
+  try {
+    return read()
+  } catch (error) {
+    if (error instanceof MisuseError) throw error
+    const reason = describeFailure(error).message
+    misuse(runtime, `${operation}: its arguments could not be read (${reason}); nothing is traced`)
+    return undefined
+  }
+}
+
+/**
+ * The engine for a call on an existing span: undefined when tracing is off, or (reported) when the engine that made
+ * the handle was shut down. Its handles must never reach a newer engine, where the same number can name another span.
+ *
+ * @internal
+ */
+export const engineOf = (runtime: Runtime, operation: string): Engine | undefined => {
+  const engine = runtime.engine
+  if (engine === undefined) return undefined
+  if (engine.closed) {
+    report(runtime, Status.ShutDown, operation)
+    return undefined
+  }
+  return engine
+}
+
 /** @internal Reports a misuse that the TypeScript side detects (bad arguments, both tags, ...). */
 export const misuse = (runtime: Runtime, message: string): void => {
   if (runtime.strict) throw new MisuseError(message)
@@ -275,7 +309,8 @@ export const describeFailure = (error: unknown): { type: string; message: string
   }
 }
 
-const safeString = (value: unknown): string => {
+/** @internal `String(value)` that never throws (a throwing `toString`, `Symbol.toPrimitive` or Proxy trap). */
+export const safeString = (value: unknown): string => {
   try {
     return String(value)
   } catch {
@@ -293,8 +328,8 @@ let interruptedEpoch = -1
  * @internal
  */
 export const endWithExit = (runtime: Runtime, handle: number, exit: Exit.Exit<unknown, unknown>, operation: string) => {
-  const engine = runtime.engine
-  if (engine === undefined || handle <= 0) return
+  const engine = handle > 0 ? engineOf(runtime, operation) : undefined
+  if (engine === undefined) return
   const addon = engine.addon
   if (exit._tag === "Failure") {
     const cause = exit.cause
@@ -316,8 +351,8 @@ export const endWithExit = (runtime: Runtime, handle: number, exit: Exit.Exit<un
 
 /** @internal Sets a status without an exception event (HTTP error codes). */
 export const setStatus = (runtime: Runtime, handle: number, code: 0 | 1 | 2, message: string, operation: string) => {
-  const engine = runtime.engine
-  if (engine === undefined || handle <= 0) return
+  const engine = handle > 0 ? engineOf(runtime, operation) : undefined
+  if (engine === undefined) return
   report(runtime, engine.addon.span_status(handle, code, message), operation)
 }
 
@@ -330,8 +365,8 @@ export const setAttribute = (
   operation: string,
   limit: number = Limit.Default
 ): void => {
-  const engine = runtime.engine
-  if (engine === undefined || handle <= 0) return
+  const engine = handle > 0 ? engineOf(runtime, operation) : undefined
+  if (engine === undefined) return
   report(runtime, engine.addon.span_attr(handle, keyId(engine, key), value, limit), operation)
 }
 

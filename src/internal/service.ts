@@ -23,7 +23,17 @@ import type {
 } from "../Tracers.ts"
 import { Counter, Limit, Status } from "./codes.ts"
 import { type Engine, keyId } from "./engine.ts"
-import { callSite, CurrentSpan, misuse, notify, report, type Runtime, type StartOptions } from "./runtime.ts"
+import {
+  callSite,
+  captureSite,
+  CurrentSpan,
+  misuse,
+  notify,
+  readArguments,
+  report,
+  type Runtime,
+  type StartOptions
+} from "./runtime.ts"
 import * as Families from "./families.ts"
 import * as Templates from "./templates.ts"
 import { currentTag, scoped } from "./tracer.ts"
@@ -200,6 +210,10 @@ export const addCustomAttribute = (runtime: Runtime, handle: number, key: string
     report(runtime, Status.NoServiceCall, operation)
     return
   }
+  if (engine.closed) {
+    report(runtime, Status.ShutDown, operation)
+    return
+  }
   report(runtime, engine.addon.span_service_attr(handle, keyId(engine, key), value, Limit.Default), operation)
 }
 
@@ -219,18 +233,20 @@ export const make = (
   setDiagnosticCallback: (callback) => Effect.sync(() => void (runtime.callbacks.diagnostic = callback)),
   setVerboseCallback: (callback) => Effect.sync(() => void (runtime.callbacks.verbose = callback)),
   traceIncomingRemoteCall: (options) =>
-    scoped(runtime, "IncomingRemoteCallTracer", "traceIncomingRemoteCall", {
+    scopedOrNoop(runtime, "IncomingRemoteCallTracer", "traceIncomingRemoteCall", () => ({
       template: Templates.incomingRemoteCall(options),
       stringTag: options.stringTag,
       byteTag: options.byteTag,
       traceState: options.traceState
-    }),
+    })),
   traceOutgoingRemoteCall: (options) =>
-    scoped(runtime, "OutgoingRemoteCallTracer", "traceOutgoingRemoteCall", {
+    scopedOrNoop(runtime, "OutgoingRemoteCallTracer", "traceOutgoingRemoteCall", () => ({
       template: Templates.outgoingRemoteCall(options)
-    }),
+    })),
   traceCustomService: (options) =>
-    scoped(runtime, "CustomServiceTracer", "traceCustomService", { template: Templates.customService(options) }),
+    scopedOrNoop(runtime, "CustomServiceTracer", "traceCustomService", () => ({
+      template: Templates.customService(options)
+    })),
   createInProcessLink: Effect.withFiber((fiber) => {
     const handle = fiber.getRef(CurrentSpan)
     const context = currentTag(runtime, handle, "createInProcessLink")
@@ -240,12 +256,9 @@ export const make = (
     }
     return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle, context })
   }),
-  traceInProcessLink: (link) => {
-    const start = linkStart(runtime, link, "traceInProcessLink")
-    return start === undefined
-      ? Effect.succeed(noopTracer<InProcessLinkTracer>("InProcessLinkTracer"))
-      : scoped(runtime, "InProcessLinkTracer", "traceInProcessLink", start)
-  },
+  traceInProcessLink: (link) =>
+    scopedOrNoop(runtime, "InProcessLinkTracer", "traceInProcessLink", (op) => linkStart(runtime, link, op)),
+
   addCustomRequestAttribute: (key, value) =>
     Effect.withFiber((fiber) => {
       addCustomAttribute(runtime, fiber.getRef(CurrentSpan), key, value)
@@ -285,11 +298,14 @@ const scopedOrNoop = <T>(
   tag: string,
   operation: string,
   options: (operation: string) => StartOptions | undefined
-): Effect.Effect<T, never, Scope.Scope> =>
-  Effect.suspend(() => {
-    const start = options(operation)
-    return start === undefined ? Effect.succeed(noopTracer<T>(tag)) : scoped<T>(runtime, tag, operation, start)
+): Effect.Effect<T, never, Scope.Scope> => {
+  // Where the application asked for the tracer, before the arguments are read inside the effect.
+  const site = captureSite()
+  return Effect.suspend(() => {
+    const start = readArguments(runtime, operation, () => options(operation))
+    return start === undefined ? Effect.succeed(noopTracer<T>(tag)) : scoped<T>(runtime, tag, operation, start, site)
   })
+}
 
 /** @internal A tracer that records nothing, for starts that did not happen. */
 export const noopTracer = <T>(tag: string): T =>

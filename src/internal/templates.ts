@@ -10,6 +10,7 @@ import type { CustomServiceOptions, IncomingRemoteCallOptions, OutgoingRemoteCal
 import type { AttributeValue } from "./addon.ts"
 import { Kind, StartFlag } from "./codes.ts"
 import { template, type Template } from "./engine.ts"
+import { safeString } from "./runtime.ts"
 
 type Attribute = readonly [key: string, value: AttributeValue, limit?: number]
 
@@ -26,7 +27,7 @@ export class AttributeList {
   required(field: string, value: unknown): string {
     if (typeof value === "string") return value
     this.problems.push(`"${field}" must be a string, got ${value === null ? "null" : typeof value}`)
-    return value === undefined || value === null ? "" : String(value)
+    return value === undefined || value === null ? "" : safeString(value)
   }
 
   optional(field: string, value: unknown): string | undefined {
@@ -39,11 +40,19 @@ export class AttributeList {
   }
 
   channel(channel: unknown): this {
-    if (typeof channel !== "object" || channel === null || typeof (channel as Channel.Channel).type !== "number") {
-      this.problems.push(`"channel" must be { type: ChannelType, endpoint?: string }`)
-      return this
+    try {
+      if (typeof channel !== "object" || channel === null || typeof (channel as Channel.Channel).type !== "number") {
+        this.problems.push(`"channel" must be { type: ChannelType, endpoint?: string }`)
+        return this
+      }
+      const endpoint = (channel as Channel.Channel).endpoint
+      const checked = endpoint === undefined || typeof endpoint === "string"
+        ? channel as Channel.Channel
+        : { type: (channel as Channel.Channel).type, endpoint: this.required("channel.endpoint", endpoint) }
+      for (const [key, value] of Channel.attributes(checked)) this.add(key, value)
+    } catch {
+      this.problems.push(`"channel" could not be read`)
     }
-    for (const [key, value] of Channel.attributes(channel as Channel.Channel)) this.add(key, value)
     return this
   }
 

@@ -18,9 +18,11 @@ import {
   CurrentSpan,
   defaultDataSettings,
   endWithExit,
+  engineOf,
   misuse,
   report,
   type Runtime,
+  safeString,
   setAttribute,
   setStatus,
   start,
@@ -52,8 +54,8 @@ export class TracerImpl {
 
   get end(): Effect.Effect<void> {
     return Effect.sync(() => {
-      if (this.handle <= 0) return
-      const engine = this.runtime.engine!
+      const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.end`) : undefined
+      if (engine === undefined) return
       this.endedExplicitly = true
       this.runtime.starts?.delete(this.handle)
       report(this.runtime, engine.addon.span_end(this.handle), `${this.operation}.end`)
@@ -62,16 +64,18 @@ export class TracerImpl {
 
   markFailed(type: string, message: string): Effect.Effect<void> {
     return Effect.sync(() => {
-      if (this.handle <= 0) return
-      const status = this.runtime.engine!.addon.span_fail(this.handle, String(type), String(message), "")
+      const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.markFailed`) : undefined
+      if (engine === undefined) return
+      const status = engine.addon.span_fail(this.handle, safeString(type), safeString(message), "")
       report(this.runtime, status, `${this.operation}.markFailed`)
     })
   }
 
   get outgoingStringTag(): Effect.Effect<string> {
     return Effect.sync(() => {
-      if (this.handle <= 0) return ""
-      const tag = this.runtime.engine!.addon.span_tag(this.handle)
+      const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.outgoingStringTag`) : undefined
+      if (engine === undefined) return ""
+      const tag = engine.addon.span_tag(this.handle)
       if (typeof tag === "string") return tag
       report(this.runtime, tag, `${this.operation}.outgoingStringTag`)
       return ""
@@ -80,8 +84,9 @@ export class TracerImpl {
 
   get outgoingByteTag(): Effect.Effect<Uint8Array> {
     return Effect.sync(() => {
-      if (this.handle <= 0) return new Uint8Array(0)
-      const tag = this.runtime.engine!.addon.span_tag_bytes(this.handle)
+      const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.outgoingByteTag`) : undefined
+      if (engine === undefined) return new Uint8Array(0)
+      const tag = engine.addon.span_tag_bytes(this.handle)
       if (typeof tag !== "number") return tag
       report(this.runtime, tag, `${this.operation}.outgoingByteTag`)
       return new Uint8Array(0)
@@ -118,7 +123,7 @@ export class TracerImpl {
   }
 
   addParameter(name: string, value: string): Effect.Effect<void> {
-    return this.attribute(`oneagent.web.parameter.${name}`, String(value), "addParameter")
+    return this.attribute(`oneagent.web.parameter.${safeString(name)}`, safeString(value), "addParameter")
   }
 
   get outgoingHeaders(): Effect.Effect<Readonly<Record<string, string>>> {
@@ -148,9 +153,9 @@ export const scoped = <T>(
   runtime: Runtime,
   tag: string,
   operation: string,
-  options: StartOptions
+  options: StartOptions,
+  site: Error | undefined = captureSite()
 ): Effect.Effect<T, never, Scope.Scope> => {
-  const site = captureSite()
   const startOptions = site === undefined ? options : { ...options, site }
   return Effect.uninterruptible(Effect.withFiber((fiber) => {
     const parent = fiber.getRef(CurrentSpan)
@@ -231,7 +236,7 @@ export const addResponseHeadersUnsafe = (runtime: Runtime, handle: number, heade
 
 /** @internal Reads the current span's tag, or "" outside a trace. */
 export const currentTag = (runtime: Runtime, handle: number, operation: string): string => {
-  if (handle <= 0 || runtime.engine === undefined) return ""
+  if (handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return ""
   const tag = runtime.engine.addon.span_tag(handle)
   if (typeof tag === "string") return tag
   if (tag !== Status.AlreadyEnded) report(runtime, tag, operation)

@@ -6,7 +6,7 @@
  */
 import * as WebRequest from "../WebRequest.ts"
 import { Limit } from "./codes.ts"
-import type { DataSettings } from "./runtime.ts"
+import { type DataSettings, safeString } from "./runtime.ts"
 import { AttributeList } from "./templates.ts"
 
 const REDACTED = "[REDACTED]"
@@ -23,14 +23,18 @@ export const addHeaders = (
     list.problems.push(`headers must be an object of header names to values`)
     return
   }
-  for (const name in headers) {
-    const lower = name.toLowerCase()
-    if (settings.captureHeaders !== "all" && !settings.captureHeaders.has(lower)) continue
-    const raw = headers[name]
-    if (raw === undefined) continue
-    const values = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [String(raw)]
-    const redact = WebRequest.SENSITIVE_HEADERS.includes(lower) || settings.redactHeaders.has(lower)
-    for (const value of values) list.add(`${prefix}.${lower}`, redact ? REDACTED : String(value))
+  try {
+    for (const name in headers) {
+      const lower = name.toLowerCase()
+      if (settings.captureHeaders !== "all" && !settings.captureHeaders.has(lower)) continue
+      const raw: unknown = headers[name]
+      if (raw === undefined) continue
+      const values: ReadonlyArray<unknown> = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [raw]
+      const redact = WebRequest.SENSITIVE_HEADERS.includes(lower) || settings.redactHeaders.has(lower)
+      for (const value of values) list.add(`${prefix}.${lower}`, redact ? REDACTED : safeString(value))
+    }
+  } catch {
+    list.problems.push(`headers could not be read`)
   }
 }
 
@@ -73,7 +77,15 @@ export const incomingAttributes = (
 /** @internal */
 export const addParameters = (list: AttributeList, parameters: Readonly<Record<string, string>> | undefined) => {
   if (parameters === undefined) return
-  for (const name in parameters) list.add(`oneagent.web.parameter.${name}`, String(parameters[name]))
+  if (typeof parameters !== "object" || parameters === null) {
+    list.problems.push(`parameters must be an object of names to values`)
+    return
+  }
+  try {
+    for (const name in parameters) list.add(`oneagent.web.parameter.${name}`, safeString(parameters[name]))
+  } catch {
+    list.problems.push(`parameters could not be read`)
+  }
 }
 
 /** @internal The per-request attributes of an outgoing web request. */
