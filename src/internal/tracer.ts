@@ -8,6 +8,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Messaging from "../Messaging.ts"
 import * as WebRequest from "../WebRequest.ts"
@@ -196,14 +197,23 @@ export const traced = <A, E, R>(
   return Effect.suspend(() => {
     let handle = 0
     let runtime: Runtime | undefined
+    let fiber: Fiber.Fiber<unknown, unknown> | undefined
+    let outer: Context.Context<never> | undefined
     return Effect.onExitPrimitive(
-      Effect.withFiber<A, E, R>((fiber) => {
-        runtime = runtimeOf(fiber.context)
-        handle = start(runtime, fiber.getRef(CurrentSpan), startOptions, operation, effectParent(fiber.cache.span))
-        return handle > 0 ? Effect.provideService(self, CurrentSpan, handle) : self
+      Effect.withFiber<A, E, R>((current) => {
+        runtime = runtimeOf(current.context)
+        handle = start(runtime, current.getRef(CurrentSpan), startOptions, operation, effectParent(current.cache.span))
+        if (handle <= 0) return self
+        // Set here and restored by the onExit below (as Effect.provideService would restore it), without the
+        // extra frames and closures provideService builds per call.
+        fiber = current
+        outer = current.context
+        current.setContext(Context.add(outer, CurrentSpan, handle))
+        return self
       }),
       (exit) => {
         if (handle <= 0) return undefined
+        fiber!.setContext(outer!)
         if (onSuccess !== undefined && exit._tag === "Success") onSuccess(runtime!, handle, exit.value)
         endWithExit(runtime!, handle, exit, operation)
         return undefined
