@@ -86,3 +86,17 @@ describe("Effect span links", () => {
       expect(recorded.links).toEqual([{ traceId: firstRecorded.traceId, spanId: firstRecorded.spanId }])
     }).pipe(withTest))
 })
+
+describe("tags and links inside Effect spans", () => {
+  it.effect("currentStringTag and createInProcessLink see the innermost span, also an Effect span", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const [tag, link] = yield* Effect.all([OneAgentSdk.currentStringTag, OneAgentSdk.createInProcessLink]).pipe(
+        Effect.withSpan("effect-only")
+      )
+      yield* Effect.void.pipe(OneAgentSdk.traceInProcessLink(link))
+      const span = yield* test.span("effect-only")
+      expect(tag).toBe(`00-${span.traceId}-${span.spanId}-01`)
+      expect((yield* test.span("InProcessLink")).parentSpanId).toBe(span.spanId)
+    }).pipe(withTest))
+})

@@ -104,10 +104,7 @@ interface Expected {
 interface Context {
   /** The innermost span, or null outside any trace. */
   readonly parent: Expected | null
-  /**
-   * The innermost span of an SDK tracer (not Effect.withSpan): the one createInProcessLink and currentStringTag
-   * see, as they read the SDK's current span only.
-   */
+  /** The innermost span of an SDK tracer (not Effect.withSpan). */
   readonly sdkParent: Expected | null
   /** The service call custom request attributes land on (null: none open). */
   readonly service: Expected | null
@@ -169,10 +166,10 @@ class Interpreter {
           discard: true
         })
       case "Link": {
-        const link: Expected | null = context.sdkParent === null ? null : {
+        const link: Expected | null = context.parent === null ? null : {
           name: "InProcessLink",
           kind: "internal",
-          parent: context.sdkParent,
+          parent: context.parent,
           status: "unset",
           message: "",
           interrupted: false,

@@ -36,6 +36,7 @@ import {
 } from "./runtime.ts"
 import * as Families from "./families.ts"
 import * as Templates from "./templates.ts"
+import * as TraceContext from "./traceContext.ts"
 import { currentTag, scoped } from "./tracer.ts"
 
 /** @internal Where the service keeps its runtime, for the combinators that only see the context. */
@@ -248,7 +249,8 @@ export const make = (
       template: Templates.customService(options)
     })),
   createInProcessLink: Effect.withFiber((fiber) => {
-    const handle = fiber.getRef(CurrentSpan)
+    // The innermost span, SDK tracer or Effect span: a link inside Effect.withSpan continues that span.
+    const handle = TraceContext.currentHandle(runtime, fiber)
     const context = currentTag(runtime, handle, "createInProcessLink")
     if (context === "") {
       if (runtime.engine !== undefined) notify(runtime, "verbose", "createInProcessLink: no current trace; the link is empty")
@@ -265,7 +267,7 @@ export const make = (
       return Effect.void
     }),
   currentStringTag: Effect.withFiber((fiber) =>
-    Effect.succeed(currentTag(runtime, fiber.getRef(CurrentSpan), "currentStringTag"))
+    Effect.succeed(currentTag(runtime, TraceContext.currentHandle(runtime, fiber), "currentStringTag"))
   ),
   stats: Effect.sync(stats),
   openSpans: Effect.sync(() => openSpansOf(runtime)),
