@@ -133,6 +133,12 @@ SpanSlot* Engine::open_slot(uint32_t handle, int32_t* status) {
   return slot;
 }
 
+SpanRecord* Engine::open_record(uint32_t handle, int32_t* status) {
+  SpanSlot* slot = open_slot(handle, status);
+  // An open but unsampled span keeps nothing: the call succeeds and is dropped.
+  return slot == nullptr ? nullptr : slot->record;
+}
+
 int32_t Engine::end(uint32_t handle) {
   int32_t status;
   SpanSlot* slot = open_slot(handle, &status);
@@ -154,18 +160,16 @@ int32_t Engine::end(uint32_t handle) {
 
 int32_t Engine::set_name(uint32_t handle, std::string&& name) {
   int32_t status;
-  SpanSlot* slot = open_slot(handle, &status);
-  if (slot == nullptr) return status;
-  if (slot->record != nullptr) slot->record->name_text = std::move(name);
+  SpanRecord* r = open_record(handle, &status);
+  if (r == nullptr) return status;
+  r->name_text = std::move(name);
   return kOk;
 }
 
 int32_t Engine::add_attr(uint32_t handle, Attr&& attr) {
   int32_t status;
-  SpanSlot* slot = open_slot(handle, &status);
-  if (slot == nullptr) return status;
-  SpanRecord* r = slot->record;
-  if (r == nullptr) return kOk;  // unsampled: nothing is kept
+  SpanRecord* r = open_record(handle, &status);
+  if (r == nullptr) return status;  // unsampled: nothing is kept
   if (r->attrs.size() >= options_.max_attributes) {
     r->dropped_attrs++;
     counters_[kCounterDroppedAttrs] += 1;
@@ -177,10 +181,8 @@ int32_t Engine::add_attr(uint32_t handle, Attr&& attr) {
 
 int32_t Engine::fail(uint32_t handle, std::string&& type, std::string&& message, std::string&& stack) {
   int32_t status;
-  SpanSlot* slot = open_slot(handle, &status);
-  if (slot == nullptr) return status;
-  SpanRecord* r = slot->record;
-  if (r == nullptr) return kOk;
+  SpanRecord* r = open_record(handle, &status);
+  if (r == nullptr) return status;
   r->status = StatusCode::Error;
   r->status_message = type.empty() ? message : message.empty() ? type : type + ": " + message;
   if (r->events.size() >= options_.max_events) {
@@ -208,10 +210,8 @@ int32_t Engine::fail(uint32_t handle, std::string&& type, std::string&& message,
 
 int32_t Engine::set_status(uint32_t handle, StatusCode code, std::string&& message) {
   int32_t status;
-  SpanSlot* slot = open_slot(handle, &status);
-  if (slot == nullptr) return status;
-  SpanRecord* r = slot->record;
-  if (r == nullptr) return kOk;
+  SpanRecord* r = open_record(handle, &status);
+  if (r == nullptr) return status;
   r->status = code;
   r->status_message = std::move(message);
   return kOk;
@@ -219,10 +219,8 @@ int32_t Engine::set_status(uint32_t handle, StatusCode code, std::string&& messa
 
 int32_t Engine::add_event(uint32_t handle, Event&& event) {
   int32_t status;
-  SpanSlot* slot = open_slot(handle, &status);
-  if (slot == nullptr) return status;
-  SpanRecord* r = slot->record;
-  if (r == nullptr) return kOk;
+  SpanRecord* r = open_record(handle, &status);
+  if (r == nullptr) return status;
   if (r->events.size() >= options_.max_events) {
     r->dropped_events++;
     return kOk;
@@ -233,10 +231,8 @@ int32_t Engine::add_event(uint32_t handle, Event&& event) {
 
 int32_t Engine::add_link(uint32_t handle, Link&& link) {
   int32_t status;
-  SpanSlot* slot = open_slot(handle, &status);
-  if (slot == nullptr) return status;
-  SpanRecord* r = slot->record;
-  if (r == nullptr) return kOk;
+  SpanRecord* r = open_record(handle, &status);
+  if (r == nullptr) return status;
   if (r->links.size() >= options_.max_events) return kOk;  // links share the events' bound
   r->links.push_back(std::move(link));
   return kOk;

@@ -132,6 +132,8 @@ class Engine {
  private:
   // The open slot for a handle, or null with *status set.
   SpanSlot* open_slot(uint32_t handle, int32_t* status);
+  // The record of an open span; null with *status set when not open, null with kOk when unsampled.
+  SpanRecord* open_record(uint32_t handle, int32_t* status);
   int32_t start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
                      std::string_view trace_state, const SpanTemplate& t);
   uint8_t sample(const TraceId& id) const {

@@ -44,6 +44,17 @@ export type SinkMode = { readonly _tag: "Export" } | {
   readonly onSink: (sink: Sinks.MemorySink) => void
 }
 
+// The InitResult of a layer that initialised (or joined) the engine or the forkable primary's collector.
+const initResultOf = (joined: boolean, warning: string | undefined, what: string): InitResult.InitResult =>
+  joined
+    ? {
+      status: InitResult.STATUS_ALREADY_INITIALIZED,
+      error: `already initialized: this layer shares the running ${what} and its options`
+    }
+    : warning !== undefined
+    ? { status: InitResult.STATUS_INITIALIZED_WITH_WARNING, error: warning }
+    : { status: InitResult.STATUS_INITIALIZED, error: undefined }
+
 const stderrLogger = (level: string) => (message: string) => {
   process.stderr.write(`[effect-oneagent ${level}] ${message}\n`)
 }
@@ -177,14 +188,7 @@ export const acquire = (
       mode.onSink(engine.sink as Sinks.MemorySink)
     }
     return Service.make(live, {
-      result: status === 2
-        ? {
-          status: InitResult.STATUS_ALREADY_INITIALIZED,
-          error: "already initialized: this layer shares the running engine and its options"
-        }
-        : warning !== undefined
-        ? { status: InitResult.STATUS_INITIALIZED_WITH_WARNING, error: warning }
-        : { status: InitResult.STATUS_INITIALIZED, error: undefined },
+      result: initResultOf(status === 2, warning, "engine"),
       found: true,
       compatible: true,
       version
@@ -214,14 +218,7 @@ const acquirePrimary = (
     notify(primary, "verbose", "forkable primary: tracing is off in this process; cluster workers forked from " +
       "now on trace and send their batches here")
     return Service.make(primary, {
-      result: collector.status === 2
-        ? {
-          status: InitResult.STATUS_ALREADY_INITIALIZED,
-          error: "already initialized: this layer shares the running forkable primary and its options"
-        }
-        : warning !== undefined
-        ? { status: InitResult.STATUS_INITIALIZED_WITH_WARNING, error: warning }
-        : { status: InitResult.STATUS_INITIALIZED, error: undefined },
+      result: initResultOf(collector.status === 2, warning, "forkable primary"),
       found: true,
       compatible: true,
       version
