@@ -11,32 +11,21 @@ import * as Scope from "effect/Scope"
 import * as AgentState from "../AgentState.ts"
 import * as ExportConfig from "../ExportConfig.ts"
 import * as InitResult from "../InitResult.ts"
+import type { Options } from "../OneAgentSdk.ts"
 import { load } from "./addon.ts"
 import * as Cluster from "./cluster.ts"
 import * as EngineModule from "./engine.ts"
 import * as Export from "./export.ts"
-import { type DataOptions, dataSettingsOf, notify, type Runtime, tracking } from "./runtime.ts"
-import { samplerOf, type SamplingOptions } from "./sampling.ts"
+import { dataSettingsOf, notify, type Runtime, tracking } from "./runtime.ts"
+import { samplerOf } from "./sampling.ts"
 import * as Service from "./service.ts"
 import * as Sinks from "./sinks.ts"
 
 /** @internal The library's own version, the first half of `agentVersionString`. */
 export const LIBRARY_VERSION = ExportConfig.sdkVersion
 
-/** @internal Options as lifecycle needs them; the public type is `OneAgentSdk.Options`. */
-export interface LifecycleOptions {
-  readonly diagnosticCallback?: ((message: string) => void) | undefined
-  readonly verboseCallback?: ((message: string) => void) | undefined
-  readonly bufferSize?: number | undefined
-  readonly sampleRatio?: number | undefined
-  readonly maxAttributes?: number | undefined
-  readonly console?: boolean | undefined
-  readonly logLevel?: "off" | "finest" | undefined
-  readonly nativeModulePath?: string | undefined
-  readonly export?: ExportConfig.ExportOptions | undefined
-  readonly exportInterval?: number | undefined
-  readonly forkable?: boolean | undefined
-}
+/** @internal The layer options (`OneAgentSdk.Options`), as lifecycle reads them. */
+export type LifecycleOptions = Options
 
 /** @internal */
 export type SinkMode = { readonly _tag: "Export" } | {
@@ -69,8 +58,8 @@ const makeRuntime = (options: LifecycleOptions, strict: boolean): Runtime => {
       diagnostic: options.diagnosticCallback ?? (finest ? stderrLogger("diagnostic") : undefined),
       verbose: options.verboseCallback ?? (finest ? stderrLogger("verbose") : undefined)
     },
-    data: dataSettingsOf(options as DataOptions),
-    starts: ((options as { trackOpenSpans?: boolean }).trackOpenSpans ?? strict) ? new Map() : undefined,
+    data: dataSettingsOf(options),
+    starts: (options.trackOpenSpans ?? strict) ? new Map() : undefined,
     ignoreReason: undefined,
     released: false
   }
@@ -133,7 +122,7 @@ export const acquire = (
     if (role._tag === "Primary") return yield* acquirePrimary(runtime, options, version)
     const acquired = EngineModule.acquire(loaded.addon, {
       ringCapacity: options.bufferSize ?? 65_536,
-      ...samplerOf(runtime, options as SamplingOptions),
+      ...samplerOf(runtime, options),
       maxAttributes: options.maxAttributes ?? 128
     })
     if (acquired === -1) {
