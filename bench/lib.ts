@@ -106,6 +106,7 @@ export interface RawAddon {
   engine_shutdown(): number
   template_create(name: string, kind: number, flags: number, attributes: ReadonlyArray<unknown>): number
   span_start(parent: number, template: number): number
+  span_start_tagged(parent: number, template: number, tag: string, traceState: string): number
   span_end(handle: number): number
   span_attr(handle: number, key: number, value: string | number | boolean, limit?: number): number
   intern(value: string): number
@@ -126,11 +127,12 @@ export interface ExporterConfig {
   readonly intervalMs: number
 }
 
+// The binary the library loads: a local build when there is one, else the prebuild.
 export const loadAddon = (): RawAddon =>
-  createRequire(import.meta.url)("../build/Release/effect_oneagent.node") as RawAddon
+  createRequire(import.meta.url)("node-gyp-build")(new URL("..", import.meta.url).pathname) as RawAddon
 
 /** Indices into the counters array (native/engine.h `enum Counter`). */
-export const Counter = { Started: 0, Ended: 1, Open: 2, DroppedRing: 4, Queued: 6 } as const
+export const Counter = { Started: 0, Ended: 1, Open: 2, Unsampled: 3, DroppedRing: 4, Queued: 6 } as const
 
 /** The span every comparison records: a SERVER span with the two rpc attributes, as traceCustomService makes. */
 export const SPAN = {

@@ -15,7 +15,8 @@ const benches: ReadonlyArray<{ readonly file: string; readonly flags?: ReadonlyA
   { file: "otlp-encode.ts" },
   { file: "memory.ts", flags: ["--expose-gc"] },
   { file: "event-loop.ts" },
-  { file: "concurrency.ts" }
+  { file: "concurrency.ts" },
+  { file: "sampling.ts" }
 ]
 
 const only = process.argv.slice(2)
