@@ -131,6 +131,17 @@ export interface ExporterConfig {
 export const loadAddon = (): RawAddon =>
   createRequire(import.meta.url)("node-gyp-build")(new URL("..", import.meta.url).pathname) as RawAddon
 
+/** The engine with a 65,536-span ring, the benchmarks' SPAN template, and the export thread delivering to a sink. */
+export const exportingEngine = () => {
+  const addon = loadAddon()
+  const counters = new Float64Array(addon.counter_count)
+  addon.engine_init(counters, 65_536, 1, 0)
+  const template = addon.template_create(SPAN.name, SPAN.kind, SPAN.flags, templateAttributes)
+  const sink = new BatchSink(addon)
+  addon.exporter_start(exporterConfig(), sink.onBatch)
+  return { addon, counters, sink, template }
+}
+
 /** Indices into the counters array (native/engine.h `enum Counter`). */
 export const Counter = { Started: 0, Ended: 1, Open: 2, Unsampled: 3, DroppedRing: 4, Queued: 6 } as const
 

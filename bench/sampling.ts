@@ -3,7 +3,7 @@
  * continue an incoming tag (the same parse), one with the sampled flag and one without. An unsampled span
  * still gets a handle and ids (it propagates its context) but keeps no record and is never exported.
  */
-import { BatchSink, Counter, exporterConfig, immediate, interleave, loadAddon, now, report, SPAN, templateAttributes } from "./lib.ts"
+import { Counter, exportingEngine, immediate, interleave, now, report } from "./lib.ts"
 
 const SPANS = 50_000
 const CHUNK = 500
@@ -12,12 +12,7 @@ const WARMUP = 3
 const SAMPLED = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 const UNSAMPLED = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
 
-const addon = loadAddon()
-const counters = new Float64Array(addon.counter_count)
-addon.engine_init(counters, 65_536, 1, 0)
-const template = addon.template_create(SPAN.name, SPAN.kind, SPAN.flags, templateAttributes)
-const sink = new BatchSink(addon)
-addon.exporter_start(exporterConfig(), sink.onBatch)
+const { addon, counters, sink, template } = exportingEngine()
 
 const run = (tag: string) => async (): Promise<number> => {
   const t0 = now()

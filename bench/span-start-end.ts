@@ -17,18 +17,7 @@ import {
   type ReadableSpan,
   type SpanExporter
 } from "@opentelemetry/sdk-trace-base"
-import {
-  BatchSink,
-  Counter,
-  exporterConfig,
-  immediate,
-  interleave,
-  loadAddon,
-  now,
-  report,
-  SPAN,
-  templateAttributes
-} from "./lib.ts"
+import { Counter, exportingEngine, immediate, interleave, now, report, SPAN } from "./lib.ts"
 
 const SPANS = 50_000
 const CHUNK = 500
@@ -61,12 +50,7 @@ const provider = new BasicTracerProvider({
 const tracer = provider.getTracer("bench", "1")
 const otelOptions = { kind: SpanKind.SERVER, attributes: SPAN.attributes }
 
-const addon = loadAddon()
-const counters = new Float64Array(addon.counter_count)
-addon.engine_init(counters, 65_536, 1, 0)
-const template = addon.template_create(SPAN.name, SPAN.kind, SPAN.flags, templateAttributes)
-const sink = new BatchSink(addon)
-addon.exporter_start(exporterConfig(), sink.onBatch)
+const { addon, counters, sink, template } = exportingEngine()
 
 const ours = async (): Promise<number> => {
   const t0 = now()

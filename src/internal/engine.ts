@@ -6,7 +6,6 @@
  */
 import * as Effect from "effect/Effect"
 import type { Addon, AttributeValue } from "./addon.ts"
-import { Counter } from "./codes.ts"
 
 /** @internal Options applied by the first initialisation only. */
 export interface EngineOptions {
@@ -169,6 +168,3 @@ export const templateId = (engine: Engine, t: Template): number => {
   }
   return id
 }
-
-/** @internal Spans ended and still waiting in the native ring. */
-export const queued = (engine: Engine): number => engine.counters[Counter.Queued]!
