@@ -12,7 +12,7 @@ import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
 import type { AttributeValue } from "./addon.ts"
 import { Kind, StartFlag } from "./codes.ts"
-import { template, type Template, templateId } from "./engine.ts"
+import { template, type Template } from "./engine.ts"
 import { CurrentSpan, endWithExit, type Runtime, safeString, setAttribute, start } from "./runtime.ts"
 
 const kinds: Record<Tracer.SpanKind, number> = {
@@ -164,17 +164,8 @@ export const make = (runtime: Runtime): Tracer.Tracer =>
       const parent = options.root ? 0 : effectParent(Option.getOrUndefined(options.parent))
       const name = typeof options.name === "string" ? options.name : safeString(options.name)
       const t = templateFor(name, kinds[options.kind] ?? Kind.Internal)
-      let handle: number
-      if (typeof parent === "string") {
-        handle = sdkParent > 0
-          ? start(runtime, sdkParent, { template: t }, "Effect span")
-          : start(runtime, 0, { template: t, stringTag: parent }, "Effect span")
-      } else if (sdkParent > 0 && parent > 0) {
-        const id = templateId(engine, t)
-        handle = id > 0 ? Math.max(engine.addon.span_start_nested(sdkParent, parent, id), 0) : 0
-      } else {
-        handle = start(runtime, sdkParent || parent, { template: t }, "Effect span")
-      }
+      // The same start as the SDK's tracers, with Effect's parent as the second candidate.
+      const handle = start(runtime, sdkParent, { template: t }, "Effect span", parent)
       if (handle <= 0) return Tracer.nativeTracer.span(options)
       if (options.links.length > 0) recordLinks(runtime, handle, options.links)
       return new EngineSpan(runtime, handle, options)
