@@ -120,7 +120,10 @@ interface Running {
 const start = (url: string, options: OneAgentSdkOptions = {}) =>
   Effect.gen(function*() {
     const diagnostics: Array<string> = []
+    // Closed by the test's `stop` to time the shutdown, and by the test's own scope if it fails before that, so
+    // one failing test never leaves its engine running under the next one.
     const scope = yield* Scope.make()
+    yield* Effect.addFinalizer(() => Scope.close(scope, Exit.void))
     const context = yield* Layer.buildWithScope(
       OneAgentSdk.layer({
         diagnosticCallback: (m) => diagnostics.push(m),
@@ -226,7 +229,9 @@ describe("exporter under faults", () => {
       const baseline = yield* start(baselineReceiver.url)
       yield* throughput(baseline, 100) // warm-up
       const healthyOps = yield* throughput(baseline, window)
-      const exported = yield* waitFor(baseline, "the spans exported", (s) => s.spansExported === s.spansEnded)
+      // Spans made faster than a busy machine can post them may be dropped at the queue's bound (counted, and the
+      // stats add up); the rest reach the healthy receiver.
+      const exported = yield* waitFor(baseline, "the spans exported", (s) => s.spansPendingExport === 0)
       expect(exported.spansExported).toBeGreaterThan(healthyOps)
       yield* stop(baseline)
 
