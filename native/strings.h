@@ -32,13 +32,16 @@ inline bool read_string(napi_env env, napi_value value, size_t limit, std::strin
   // the string goes on, and 1 for the NUL that N-API writes. N-API writes whole characters only, so with less
   // room (limit * 4 + 4 was used) a string of more than `limit` astral characters looked untruncated.
   size_t capacity = limit * 4 + 5;
-  out.resize(capacity);
+  // Read into a buffer that only grows, then copy what was written: sizing `out` to the capacity would zero-fill
+  // up to limit * 4 bytes on every call, most of them never written. Thread-local: workers load the addon too.
+  thread_local std::string scratch;
+  if (scratch.size() < capacity) scratch.resize(capacity);
   size_t length = 0;
-  if (napi_get_value_string_utf8(env, value, out.data(), capacity, &length) != napi_ok) {
+  if (napi_get_value_string_utf8(env, value, scratch.data(), capacity, &length) != napi_ok) {
     out.clear();
     return false;
   }
-  out.resize(utf8_prefix(out.data(), length, limit, truncated));
+  out.assign(scratch.data(), utf8_prefix(scratch.data(), length, limit, truncated));
   return true;
 }
 
