@@ -207,11 +207,16 @@ static napi_value JS_template_create(napi_env env, napi_callback_info info) {
   return int32(env, engine->template_create(std::move(t)));
 }
 
-/** Starts a span: (parent, template) → handle, 0 when not created by rule, or a negative status. */
+/**
+ * Starts a span: (parent, template, sampledRoot?) → handle, 0 when not created by rule, or a negative status.
+ * sampledRoot 1: a new root (parent 0) the caller decided to sample.
+ */
 static napi_value JS_span_start(napi_env env, napi_callback_info info) {
-  Args<2> a(env, info);
-  if (!a.engine()) return int32(env, kShutDown);
-  return int32(env, a.engine()->start(a.u32(0), nullptr, std::string_view(), a.u32(1)));
+  Args<3> a(env, info);
+  Engine* engine = a.engine();
+  if (!engine) return int32(env, kShutDown);
+  if (a.u32(0) == 0 && a.u32(2) == 1) return int32(env, engine->start_sampled_root(a.u32(1)));
+  return int32(env, engine->start(a.u32(0), nullptr, std::string_view(), a.u32(1)));
 }
 
 /** Starts a span under an incoming tag: (parent, template, tag string | Uint8Array, tracestate?) → handle. */

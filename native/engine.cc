@@ -46,6 +46,12 @@ int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_v
   return start_from(TraceContext(), false, 0, 0, std::string_view(), *t);
 }
 
+int32_t Engine::start_sampled_root(uint32_t template_id) {
+  const SpanTemplate* t = find_template(template_id);
+  if (t == nullptr) return kBadTemplate;
+  return start_from(TraceContext(), false, 0, 0, std::string_view(), *t, true);
+}
+
 uint32_t Engine::deeper(uint32_t a, uint32_t b) {
   SpanSlot* pa = a != 0 ? spans_.find(a) : nullptr;
   SpanSlot* pb = b != 0 ? spans_.find(b) : nullptr;
@@ -71,7 +77,7 @@ int32_t Engine::start_linked(uint32_t creator, const TraceContext& link, uint32_
 }
 
 int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
-                           std::string_view trace_state, const SpanTemplate& t) {
+                           std::string_view trace_state, const SpanTemplate& t, bool sampled_root) {
   const uint32_t flags = t.flags;
   const uint32_t name = t.name;
   const SpanKind kind = t.kind;
@@ -94,7 +100,12 @@ int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t
     slot.ctx.flags = options_.parent_based ? parent.flags : (parent.flags & ~1) | sample(parent.trace_id);
   } else {
     slot.ctx.trace_id = ids_.trace_id();
-    slot.ctx.flags = sample(slot.ctx.trace_id);
+    if (sampled_root && sample_threshold_ != UINT64_MAX && sample_threshold_ > 0) {
+      // Low 63 bits below the threshold, as sample() requires; the lowest bit stays random.
+      TraceId& id = slot.ctx.trace_id;
+      id.lo = (((id.lo >> 1) % sample_threshold_) << 1) | (id.lo & 1);
+    }
+    slot.ctx.flags = sampled_root ? 1 : sample(slot.ctx.trace_id);
   }
   slot.service = (flags & kServiceCall) ? handle : service;
   slot.trace_state.assign(trace_state.data(), trace_state.size());

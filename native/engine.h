@@ -101,6 +101,9 @@ class Engine {
   // Starts a span. parent: a span handle, or 0. remote: an incoming context that overrides the parent.
   // Returns a handle (> 0), 0 when no span is created by rule, or a negative Status.
   int32_t start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, uint32_t template_id);
+  // Starts a new root the caller has already decided to sample (the JS side decides the roots it keeps unsampled
+  // without the engine). Its trace id is drawn so that the trace-id ratio agrees with that decision.
+  int32_t start_sampled_root(uint32_t template_id);
   // Starts a span under the deeper of two candidate parents: the SDK's current span and Effect's current
   // span lie on one chain, so the deeper one is the innermost.
   int32_t start_nested(uint32_t a, uint32_t b, uint32_t template_id);
@@ -135,7 +138,7 @@ class Engine {
   // The record of an open span; null with *status set when not open, null with kOk when unsampled.
   SpanRecord* open_record(uint32_t handle, int32_t* status);
   int32_t start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
-                     std::string_view trace_state, const SpanTemplate& t);
+                     std::string_view trace_state, const SpanTemplate& t, bool sampled_root = false);
   uint8_t sample(const TraceId& id) const {
     return sample_threshold_ == UINT64_MAX || (id.lo >> 1) < sample_threshold_ ? 1 : 0;
   }

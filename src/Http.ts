@@ -306,6 +306,8 @@ const traceServer = <E, R>(
           if (!(effectSpan instanceof RequestSpan)) warnDuplicate(runtime)
         }
         const handle = start(runtime, fiber.getRef(CurrentSpan), startOptions, serverOperation, effectParent(effectSpan))
+        // Unsampled: the request's handlers run in its context, and nothing of it is recorded.
+        if (typeof handle === "string") return Effect.provideService(self, CurrentSpan, handle)
         if (handle <= 0) return self
         const current = span = new RequestSpan(runtime, handle, options.method, redactedNames)
         return Effect.provideService(Effect.provideService(self, CurrentSpan, handle), Tracer.ParentSpan, current)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { OneAgentSdk, OneAgentTest, Sampler } from "../src/index.ts"
 
 const incoming = { method: "m", service: "s", endpoint: "e" } as const
@@ -74,6 +74,18 @@ describe("Sampler", () => {
       // A trace is kept or dropped whole.
       expect(spans.length).toBe(roots.length * 2)
     }).pipe((self) => run(self, { name: "parentbased_traceidratio", ratio: 0.25 })))
+
+  it.effect("the strict layer keeps unsampled spans in the engine, so their misuse still fails the test", () =>
+    Effect.gen(function*() {
+      const sdk = yield* OneAgentSdk
+      const exit = yield* Effect.exit(Effect.scoped(Effect.gen(function*() {
+        const call = yield* sdk.traceOutgoingRemoteCall({ ...incoming, channel: { type: 1 } })
+        yield* call.end
+        yield* call.end
+      })).pipe(OneAgentSdk.traceIncomingRemoteCall({ ...incoming, stringTag: unsampledTag })))
+      expect(Exit.isFailure(exit) && Cause.pretty(exit.cause)).toContain("already ended")
+      expect((yield* sdk.stats).spansUnsampled).toBe(2)
+    }).pipe((self) => run(self, { name: "parentbased_always_on" })))
 
   it.effect("a non-parent-based ratio of 0 ignores a sampled incoming tag", () =>
     Effect.gen(function*() {

@@ -54,7 +54,8 @@ export interface Addon {
   engine_version(): [version: string, abi: number]
   intern(value: string): number
   template_create(name: string, kind: number, flags: number, attributes: ReadonlyArray<unknown>): number
-  span_start(parent: number, template: number): number
+  /** `sampledRoot` 1: a new root the caller decided to sample (its trace id agrees with the ratio). */
+  span_start(parent: number, template: number, sampledRoot?: 0 | 1): number
   span_start_nested(a: number, b: number, template: number): number
   span_event(handle: number, name: string, timeNs: bigint, attributes: ReadonlyArray<unknown>): number
   span_start_tagged(parent: number, template: number, tag: string | Uint8Array, traceState: string): number

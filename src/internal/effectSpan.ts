@@ -165,8 +165,8 @@ export const make = (runtime: Runtime): Tracer.Tracer =>
       const name = typeof options.name === "string" ? options.name : safeString(options.name)
       const t = templateFor(name, kinds[options.kind] ?? Kind.Internal)
       // The same start as the SDK's tracers, with Effect's parent as the second candidate.
-      const handle = start(runtime, sdkParent, { template: t }, "Effect span", parent)
-      if (handle <= 0) return Tracer.nativeTracer.span(options)
+      const handle = start(runtime, sdkParent, { template: t, needsHandle: true }, "Effect span", parent)
+      if (typeof handle !== "number" || handle <= 0) return Tracer.nativeTracer.span(options)
       if (options.links.length > 0) recordLinks(runtime, handle, options.links)
       return new EngineSpan(runtime, handle, options)
     }

@@ -24,6 +24,9 @@ export interface Engine {
   readonly epoch: number
   readonly keys: Map<string, number>
   readonly templates: Map<string, number>
+  /** The sampler of the first initialisation, which the native engine applies too. */
+  readonly sampleRatio: number
+  readonly parentBased: boolean
   /** The one consumer of finished spans, closed (collecting what is left) before the engine shuts down. */
   sink: { readonly close: () => void } | undefined
   /** Runs when the last layer releases the engine, before it shuts down (the export pipeline's flush). */
@@ -69,6 +72,8 @@ export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine;
     epoch: ++epochs,
     keys: new Map(),
     templates: new Map(),
+    sampleRatio: options.sampleRatio,
+    parentBased: options.parentBased,
     sink: undefined,
     beforeShutdown: Effect.void,
     exportState: () => 0,

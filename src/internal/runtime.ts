@@ -12,14 +12,18 @@ import type * as Exit from "effect/Exit"
 import type { AttributeValue } from "./addon.ts"
 import { Counter, Kind, Limit, StartFlag, Status } from "./codes.ts"
 import { type Engine, keyId, type Template, template, templateId } from "./engine.ts"
+import { isUnsampled, rootContext, sampleRoot } from "./unsampled.ts"
 
 /**
- * The span the current fiber runs in: a native handle, 0 outside any trace. Carried by the Effect
- * context, so each fiber (and every fiber it forks) has its own parent.
+ * The span the current fiber runs in: a native handle, 0 outside any trace, or the context of an unsampled
+ * span kept without the engine (unsampled.ts). Carried by the Effect context, so each fiber (and every fiber
+ * it forks) has its own parent.
  *
  * @internal
  */
-export const CurrentSpan = Context.Reference<number>("effect-oneagent/CurrentSpan", { defaultValue: () => 0 })
+export const CurrentSpan = Context.Reference<number | string>("effect-oneagent/CurrentSpan", {
+  defaultValue: () => 0
+})
 
 /** @internal A defect raised by the strict test layer on API misuse. */
 export class MisuseError extends Error {
@@ -189,6 +193,8 @@ export interface StartOptions {
   readonly site?: Error | undefined
   /** Problems with per-span arguments, reported as misuse when the span starts. */
   readonly problems?: ReadonlyArray<string> | undefined
+  /** The caller needs an engine handle even for an unsampled span (an Effect span object wraps it). */
+  readonly needsHandle?: boolean | undefined
 }
 
 const genericTemplates = new Map<string, Template>()
@@ -200,18 +206,18 @@ const genericTemplate = (kind: number, flags: number): Template => {
 }
 
 /**
- * Starts a span under `parent` and returns its handle, or 0 when none was created (tracing off, by rule,
- * or on an error already reported).
+ * Starts a span under `parent` and returns its handle; or, for an unsampled span kept without the engine, its
+ * context; or 0 when none was created (tracing off, by rule, or on an error already reported).
  *
  * @internal
  */
 export const start = (
   runtime: Runtime,
-  parent: number,
+  parent: number | string,
   options: StartOptions,
   operation: string,
   effectParent: number | string = 0
-): number => {
+): number | string => {
   const engine = runtime.engine
   if (engine === undefined) {
     if (runtime.ignoreReason !== undefined) notify(runtime, "diagnostic", `${operation}: ${runtime.ignoreReason}`)
@@ -233,13 +239,33 @@ export const start = (
   // Effect's current span (Effect.withSpan) is a parent too: the deeper of it and the SDK's, or the remote
   // context of a span that came in over HTTP when there is no local parent.
   if (typeof effectParent === "string" && parent === 0 && tag === undefined) tag = effectParent
+  let sampledRoot: 0 | 1 = 0
+  if (!runtime.strict && options.needsHandle !== true && engine.parentBased && options.link === undefined) {
+    // Parent-based: an unsampled parent or incoming tag, or a new root the ratio leaves out, makes an unsampled
+    // span, which needs no engine. (The strict test layer keeps them in the engine, which checks their use.)
+    if (tag !== undefined) {
+      if (typeof tag === "string" && (parent === 0 || typeof parent === "string") && isUnsampled(tag)) {
+        return keptOut(engine, tag)
+      }
+    } else if (typeof parent === "string") {
+      return keptOut(engine, parent)
+    } else if (parent === 0 && effectParent === 0 && engine.sampleRatio < 1 && !(t.flags & StartFlag.RequireParent)) {
+      if (!sampleRoot(engine.sampleRatio)) return keptOut(engine, rootContext(engine.sampleRatio))
+      sampledRoot = 1
+    }
+  }
+  if (typeof parent === "string") {
+    // An unsampled context from the JS side, where the engine must make the span: it continues it as a tag.
+    if (tag === undefined) tag = parent
+    parent = 0
+  }
   const handle = options.link !== undefined
     ? addon.span_start_linked(options.link.handle, id, options.link.context)
     : tag !== undefined
     ? addon.span_start_tagged(parent, id, tag, typeof options.traceState === "string" ? options.traceState : "")
     : typeof effectParent === "number" && effectParent > 0
     ? addon.span_start_nested(parent, effectParent, id)
-    : addon.span_start(parent, id)
+    : addon.span_start(parent, id, sampledRoot)
   const note = engine.counters[Counter.LastNote]!
   if (note !== 0) report(runtime, note, operation)
   if (handle <= 0) {
@@ -253,6 +279,15 @@ export const start = (
   if (options.attributes !== undefined) setAttributes(engine, handle, options.attributes)
   if (runtime.starts !== undefined) runtime.starts.set(handle, options.site ?? new Error())
   return handle
+}
+
+// An unsampled span without the engine: counted as started, ended and unsampled at once (it holds nothing open).
+const keptOut = (engine: Engine, context: string): string => {
+  const counters = engine.counters
+  counters[Counter.Started]!++
+  counters[Counter.Ended]!++
+  counters[Counter.Unsampled]!++
+  return context
 }
 
 const incomingTag = (runtime: Runtime, options: StartOptions, operation: string): string | Uint8Array | undefined => {

@@ -150,7 +150,8 @@ export const linkStart = (runtime: Runtime, link: InProcessLink, operation: stri
     misuse(runtime, `${operation}: expected an InProcessLink from createInProcessLink`)
     return undefined
   }
-  return link.handle > 0 ? { template: Templates.inProcessLink, link } : undefined
+  if (link.handle > 0) return { template: Templates.inProcessLink, link }
+  return link.context !== "" ? { template: Templates.inProcessLink, stringTag: link.context } : undefined
 }
 
 // Wall-clock nanoseconds with sub-millisecond precision, comparable with the engine's start times.
@@ -199,7 +200,7 @@ export const reportOpenSpans = (
 }
 
 /** @internal Adds a custom request attribute to the service call that `handle` belongs to. */
-export const addCustomAttribute = (runtime: Runtime, handle: number, key: string, value: unknown): void => {
+export const addCustomAttribute = (runtime: Runtime, handle: number | string, key: string, value: unknown): void => {
   const operation = "addCustomRequestAttribute"
   const engine = runtime.engine
   if (engine === undefined) return
@@ -207,6 +208,8 @@ export const addCustomAttribute = (runtime: Runtime, handle: number, key: string
     misuse(runtime, `${operation}: expects a string key and an int, float or string value`)
     return
   }
+  // An unsampled span kept without the engine: nothing of it is recorded.
+  if (typeof handle === "string") return
   if (handle <= 0) {
     report(runtime, Status.NoServiceCall, operation)
     return
@@ -256,7 +259,8 @@ export const make = (
       if (runtime.engine !== undefined) notify(runtime, "verbose", "createInProcessLink: no current trace; the link is empty")
       return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle: 0, context: "" })
     }
-    return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle, context })
+    // An unsampled context has no handle: the link carries the context alone.
+    return Effect.succeed<InProcessLink>({ _tag: "InProcessLink", handle: typeof handle === "number" ? handle : 0, context })
   }),
   traceInProcessLink: (link) =>
     scopedOrNoop(runtime, "InProcessLinkTracer", "traceInProcessLink", (op) => linkStart(runtime, link, op)),

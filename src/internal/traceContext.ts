@@ -7,24 +7,31 @@ import type * as Fiber from "effect/Fiber"
 import type { TraceContextInfo } from "../Tracers.ts"
 import { EngineSpan } from "./effectSpan.ts"
 import { CurrentSpan, type Runtime } from "./runtime.ts"
+import * as Unsampled from "./unsampled.ts"
 
 /** @internal An invalid context: outside any trace, or tracing is off. */
 export const invalid: TraceContextInfo = { isValid: false, traceId: "", spanId: "", sampled: false }
 
-/** @internal */
-export const currentHandle = (runtime: Runtime, fiber: Fiber.Fiber<unknown, unknown>): number => {
+/**
+ * The innermost current span: an engine handle, or the context of an unsampled span kept without the engine.
+ *
+ * @internal
+ */
+export const currentHandle = (runtime: Runtime, fiber: Fiber.Fiber<unknown, unknown>): number | string => {
   const engine = runtime.engine
   if (engine === undefined || engine.closed) return 0
   const sdk = fiber.getRef(CurrentSpan)
   const span = fiber.cache.span
   const effect = span instanceof EngineSpan ? span.handle : 0
   if (effect === 0) return sdk
-  if (sdk === 0) return effect
+  // An Effect span inside an unsampled context is unsampled too, and has ids of its own.
+  if (sdk === 0 || typeof sdk === "string") return effect
   return engine.addon.span_deeper(sdk, effect)
 }
 
 /** @internal */
-export const of = (runtime: Runtime, handle: number): TraceContextInfo => {
+export const of = (runtime: Runtime, handle: number | string): TraceContextInfo => {
+  if (typeof handle === "string") return Unsampled.info(handle)
   if (handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return invalid
   const tag = runtime.engine.addon.span_tag(handle, true)
   if (typeof tag !== "string") return invalid

@@ -31,6 +31,7 @@ import {
 } from "./runtime.ts"
 import { effectParent } from "./effectSpan.ts"
 import { AttributeList } from "./templates.ts"
+import * as Unsampled from "./unsampled.ts"
 import { addHeaders, isFailure } from "./web.ts"
 
 /**
@@ -44,17 +45,33 @@ export class TracerImpl {
   readonly runtime: Runtime
   readonly handle: number
   readonly operation: string
+  /** An unsampled span kept without the engine (handle 0): its context, for the tags it sends. */
+  readonly unsampled: string
   endedExplicitly = false
 
-  constructor(tag: string, runtime: Runtime, handle: number, operation: string) {
+  constructor(tag: string, runtime: Runtime, started: number | string, operation: string) {
     this._tag = tag
     this.runtime = runtime
-    this.handle = handle
+    this.handle = typeof started === "number" ? started : 0
+    this.unsampled = typeof started === "string" ? started : ""
     this.operation = operation
+  }
+
+  /**
+   * For an unsampled span kept without the engine: whether it is still open, reporting a use after `end` as
+   * the engine does for its spans.
+   */
+  private unsampledOpen(method: string): boolean {
+    if (this.endedExplicitly) report(this.runtime, Status.AlreadyEnded, `${this.operation}.${method}`)
+    return !this.endedExplicitly
   }
 
   get end(): Effect.Effect<void> {
     return Effect.sync(() => {
+      if (this.unsampled !== "") {
+        if (this.unsampledOpen("end")) this.endedExplicitly = true
+        return
+      }
       const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.end`) : undefined
       if (engine === undefined) return
       this.endedExplicitly = true
@@ -65,6 +82,7 @@ export class TracerImpl {
 
   markFailed(type: string, message: string): Effect.Effect<void> {
     return Effect.sync(() => {
+      if (this.unsampled !== "") return void this.unsampledOpen("markFailed")
       const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.markFailed`) : undefined
       if (engine === undefined) return
       const status = engine.addon.span_fail(this.handle, safeString(type), safeString(message), "")
@@ -74,6 +92,7 @@ export class TracerImpl {
 
   get outgoingStringTag(): Effect.Effect<string> {
     return Effect.sync(() => {
+      if (this.unsampled !== "") return this.unsampledOpen("outgoingStringTag") ? Unsampled.childTag(this.unsampled) : ""
       const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.outgoingStringTag`) : undefined
       if (engine === undefined) return ""
       const tag = engine.addon.span_tag(this.handle)
@@ -85,6 +104,11 @@ export class TracerImpl {
 
   get outgoingByteTag(): Effect.Effect<Uint8Array> {
     return Effect.sync(() => {
+      if (this.unsampled !== "") {
+        return this.unsampledOpen("outgoingByteTag")
+          ? Unsampled.binaryTag(Unsampled.childTag(this.unsampled))
+          : new Uint8Array(0)
+      }
       const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.outgoingByteTag`) : undefined
       if (engine === undefined) return new Uint8Array(0)
       const tag = engine.addon.span_tag_bytes(this.handle)
@@ -160,16 +184,16 @@ export const scoped = <T>(
   const startOptions = site === undefined ? options : { ...options, site }
   return Effect.uninterruptible(Effect.withFiber((fiber) => {
     const parent = fiber.getRef(CurrentSpan)
-    const handle = start(runtime, parent, startOptions, operation, effectParent(fiber.cache.span))
-    const tracer = new TracerImpl(tag, runtime, handle, operation)
-    if (handle <= 0) return Effect.succeed(tracer as T)
+    const started = start(runtime, parent, startOptions, operation, effectParent(fiber.cache.span))
+    const tracer = new TracerImpl(tag, runtime, started, operation)
+    if (started === 0 || started === parent) return Effect.succeed(tracer as T)
     const scope = Context.getUnsafe(fiber.context, Scope.Scope)
-    fiber.setContext(Context.add(fiber.context, CurrentSpan, handle))
+    fiber.setContext(Context.add(fiber.context, CurrentSpan, started))
     return Effect.as(
       Scope.addFinalizerExit(scope, (exit) =>
         Effect.withFiber((closing) => {
           tracer.close(exit)
-          if (closing.getRef(CurrentSpan) === handle) {
+          if (closing.getRef(CurrentSpan) === started) {
             closing.setContext(Context.add(closing.context, CurrentSpan, parent))
           }
           return Effect.void
@@ -202,18 +226,22 @@ export const traced = <A, E, R>(
     return Effect.onExitPrimitive(
       Effect.withFiber<A, E, R>((current) => {
         runtime = runtimeOf(current.context)
-        handle = start(runtime, current.getRef(CurrentSpan), startOptions, operation, effectParent(current.cache.span))
-        if (handle <= 0) return self
+        const parent = current.getRef(CurrentSpan)
+        const started = start(runtime, parent, startOptions, operation, effectParent(current.cache.span))
+        // Nothing started, or an unsampled child that stays in its parent's context: nothing to set or end.
+        if (started === 0 || started === parent) return self
+        if (typeof started === "number") handle = started
         // Set here and restored by the onExit below (as Effect.provideService would restore it), without the
         // extra frames and closures provideService builds per call.
         fiber = current
         outer = current.context
-        current.setContext(Context.add(outer, CurrentSpan, handle))
+        current.setContext(Context.add(outer, CurrentSpan, started))
         return self
       }),
       (exit) => {
+        if (outer === undefined) return undefined
+        fiber!.setContext(outer)
         if (handle <= 0) return undefined
-        fiber!.setContext(outer!)
         if (onSuccess !== undefined && exit._tag === "Success") onSuccess(runtime!, handle, exit.value)
         endWithExit(runtime!, handle, exit, operation)
         return undefined
@@ -245,7 +273,8 @@ export const addResponseHeadersUnsafe = (runtime: Runtime, handle: number, heade
 }
 
 /** @internal Reads the current span's tag, or "" outside a trace. */
-export const currentTag = (runtime: Runtime, handle: number, operation: string): string => {
+export const currentTag = (runtime: Runtime, handle: number | string, operation: string): string => {
+  if (typeof handle === "string") return Unsampled.childTag(handle)
   if (handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return ""
   const tag = runtime.engine.addon.span_tag(handle)
   if (typeof tag === "string") return tag
