@@ -2,14 +2,17 @@
  * OTLP/HTTP sender for batches the native engine has already encoded.
  *
  * The engine hands over `(bytes, spanCount)` on the JS thread; `offer` puts them in a fixed ring without
- * allocating, and one background fiber posts them one at a time with the global `fetch`, retrying transient
- * failures. Every span offered ends up in exactly one of `sentSpans`, `droppedSpans` or `pendingSpans`.
+ * allocating, and one background fiber posts them one at a time with `node:http` / `node:https` over one keep-alive
+ * connection, retrying transient failures. Every span offered ends up in exactly one of `sentSpans`, `droppedSpans`
+ * or `pendingSpans`. Redirects are not followed, so the headers (an API token) only ever reach the configured URL.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import * as Http from "node:http"
+import * as Https from "node:https"
 import * as Zlib from "node:zlib"
 import type { OtlpHttpTarget } from "../ExportConfig.ts"
 
@@ -84,6 +87,25 @@ export const makeOtlpHttpTransport: (
   const maxRetryAfterMillis = options.maxRetryAfterMillis ?? 30_000
   const gzip = target.compression === "gzip"
   const where = safeUrl(target.url)
+  const url = new URL(target.url)
+  const secure = url.protocol === "https:"
+  const request: (options: Http.RequestOptions) => Http.ClientRequest = secure ? Https.request : Http.request
+  // One batch is in flight at a time, so one socket is reused; the second covers a reconnect while the first closes.
+  // Destroyed with the scope, so no idle socket outlives the transport.
+  const agent = yield* Effect.acquireRelease(
+    Effect.sync(() =>
+      secure ? new Https.Agent({ keepAlive: true, maxSockets: 2 }) : new Http.Agent({ keepAlive: true, maxSockets: 2 })
+    ),
+    (agent) => Effect.sync(() => agent.destroy())
+  )
+  const endpoint: Http.RequestOptions = {
+    method: "POST",
+    // The URL keeps an IPv6 literal in brackets; the socket wants the bare address.
+    hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port === "" ? undefined : Number(url.port),
+    path: `${url.pathname}${url.search}`,
+    agent
+  }
 
   // Ring of batches: parallel arrays, head index and size, so a batch costs no allocation and no shifting.
   const bodies: Array<Uint8Array | undefined> = new Array(capacity).fill(undefined)
@@ -210,17 +232,22 @@ export const makeOtlpHttpTransport: (
     return Math.round(base / 2 + Math.random() * (base / 2))
   }
 
-  // Header values leave their Redacted wrapper only here, for the request being built.
-  const requestHeaders = (): Record<string, string> => {
-    const headers: Record<string, string> = {}
-    for (const [name, value] of target.headers) headers[name.toLowerCase()] = Redacted.value(value)
-    headers["content-type"] = "application/x-protobuf"
-    if (gzip) headers["content-encoding"] = "gzip"
-    return headers
-  }
+  // Header values leave their Redacted wrapper only here, once; the object never leaves this closure except into
+  // the requests built from it.
+  const headers: Record<string, string> = {}
+  for (const [name, value] of target.headers) headers[name.toLowerCase()] = Redacted.value(value)
+  headers["content-type"] = "application/x-protobuf"
+  if (gzip) headers["content-encoding"] = "gzip"
 
   const post = (payload: Uint8Array): Effect.Effect<Outcome> =>
-    Effect.promise((interrupted) => postOnce(target.url, requestHeaders(), payload, target.timeoutMillis, interrupted))
+    Effect.promise((interrupted) =>
+      postOnce(
+        () => request({ ...endpoint, headers: { ...headers, "content-length": String(payload.byteLength) } }),
+        payload,
+        target.timeoutMillis,
+        interrupted
+      )
+    )
 
   // Returns whether the batch was accepted by the receiver.
   const send = Effect.fnUntraced(function*(body: Uint8Array, spans: number) {
@@ -242,7 +269,10 @@ export const makeOtlpHttpTransport: (
       }
       const reason = outcome.status === 0 ? outcome.error : `HTTP ${outcome.status}`
       if (outcome.status !== 0 && !retryableStatus(outcome.status)) {
-        diagnostic(`${where} answered ${reason} (not retryable); dropped a batch of ${spans} spans`)
+        const why = outcome.status >= 300 && outcome.status < 400
+          ? "redirects are not followed: configure the final URL"
+          : "not retryable"
+        diagnostic(`${where} answered ${reason} (${why}); dropped a batch of ${spans} spans`)
         return false
       }
       if (attempt >= maxAttempts) {
@@ -312,40 +342,59 @@ type Outcome =
 const retryableStatus = (status: number): boolean =>
   status === 429 || status === 502 || status === 503 || status === 504
 
-// Never rejects: every failure becomes an Outcome, so the caller decides about retries in one place.
-const postOnce = async (
-  url: string,
-  headers: Record<string, string>,
+// Never rejects and settles once: every failure becomes an Outcome, so the caller decides about retries in one place.
+const postOnce = (
+  open: () => Http.ClientRequest,
   payload: Uint8Array,
   timeoutMillis: number,
   interrupted: AbortSignal
-): Promise<Outcome> => {
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers,
-      body: payload as Uint8Array<ArrayBuffer>,
-      signal: AbortSignal.any([interrupted, AbortSignal.timeout(timeoutMillis)])
-    })
-    // Drained so the keep-alive socket can be reused; the verdict is the status either way.
-    await response.arrayBuffer().catch(() => undefined)
-    return { status: response.status, retryAfter: response.headers.get("retry-after") }
-  } catch (error) {
-    return { status: 0, retryAfter: null, error: describeError(error, timeoutMillis) }
-  }
-}
+): Promise<Outcome> =>
+  new Promise((resolve) => {
+    if (interrupted.aborted) return resolve(failure("request aborted"))
+    let req: Http.ClientRequest | undefined
+    let answer: Outcome | undefined
+    let settled = false
+    const settle = (outcome: Outcome) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      interrupted.removeEventListener("abort", onAbort)
+      resolve(outcome)
+    }
+    // Destroying the request closes its socket, so nothing late from it can be taken for the next batch's answer.
+    const stop = (outcome: Outcome) => {
+      settle(outcome)
+      req?.destroy()
+    }
+    const onAbort = () => stop(failure("request aborted"))
+    // Bounds connect, upload and answer together; a status already received is still the verdict.
+    const timer = setTimeout(() => stop(answer ?? failure(`no answer within ${timeoutMillis} ms`)), timeoutMillis)
+    interrupted.addEventListener("abort", onAbort, { once: true })
+    try {
+      req = open()
+      req.on("response", (res) => {
+        const outcome: Outcome = { status: res.statusCode!, retryAfter: res.headers["retry-after"] ?? null }
+        answer = outcome
+        // Settled once drained, when the keep-alive socket is back in the pool for the next batch.
+        res.on("end", () => settle(outcome)).on("close", () => settle(outcome)).resume()
+      })
+      // Stays attached after settling: a late socket error must not become an unhandled 'error' event.
+      req.on("error", (error) => stop(failure(describeError(error))))
+      req.end(payload)
+    } catch (error) {
+      // Thrown synchronously for a request Node refuses to build (e.g. an invalid header).
+      stop(failure(describeError(error)))
+    }
+  })
 
-const describeError = (error: unknown, timeoutMillis: number): string => {
-  if (error instanceof Error) {
-    if (error.name === "TimeoutError") return `no answer within ${timeoutMillis} ms`
-    if (error.name === "AbortError") return "request aborted"
-    // undici reports "fetch failed" and keeps the socket error (ECONNREFUSED, ENOTFOUND, ...) as the cause.
-    const cause = (error as { readonly cause?: unknown }).cause
-    const code = typeof cause === "object" && cause !== null ? (cause as { readonly code?: unknown }).code : undefined
-    if (typeof code === "string") return `network error ${code}`
-    return `network error (${error.message})`
-  }
-  return "network error"
+const failure = (error: string): Outcome => ({ status: 0, retryAfter: null, error })
+
+// Node's errors carry a code (ECONNREFUSED, ECONNRESET, DEPTH_ZERO_SELF_SIGNED_CERT, ...), and only the code is
+// reported: some messages quote the offending value, which may be a header.
+const describeError = (error: unknown): string => {
+  const code = typeof error === "object" && error !== null ? (error as { readonly code?: unknown }).code : undefined
+  if (typeof code === "string") return `network error ${code}`
+  return error instanceof Error ? `network error (${error.message})` : "network error"
 }
 
 const gzipBytes = (body: Uint8Array): Effect.Effect<Uint8Array, Error> =>
