@@ -240,7 +240,7 @@ export const start = (
   // context of a span that came in over HTTP when there is no local parent.
   if (typeof effectParent === "string" && parent === 0 && tag === undefined) tag = effectParent
   let sampledRoot: 0 | 1 = 0
-  if (!runtime.strict && options.needsHandle !== true && engine.parentBased && options.link === undefined) {
+  if (unsampledWithoutEngine(runtime, engine, options)) {
     // Parent-based: an unsampled parent or incoming tag, or a new root the ratio leaves out, makes an unsampled
     // span, which needs no engine. (The strict test layer keeps them in the engine, which checks their use.)
     if (tag !== undefined) {
@@ -279,6 +279,29 @@ export const start = (
   if (options.attributes !== undefined) setAttributes(engine, handle, options.attributes)
   if (runtime.starts !== undefined) runtime.starts.set(handle, options.site ?? new Error())
   return handle
+}
+
+// Parent-based sampling decides unsampled spans without the engine, except where their use must be checked (the
+// strict test layer) or an engine span must wrap them (Effect spans), or for in-process links (they name a span).
+const unsampledWithoutEngine = (runtime: Runtime, engine: Engine, options: StartOptions): boolean =>
+  !runtime.strict && options.needsHandle !== true && engine.parentBased && options.link === undefined
+
+/**
+ * The fast path of {@link start} for a span under an unsampled context with nothing to report: it stays in its
+ * parent's context, so the caller runs its effect as it is. Counts the span and returns true, or false when
+ * `start` must decide.
+ *
+ * @internal
+ */
+export const continuesUnsampled = (runtime: Runtime, parent: number | string, options: StartOptions): boolean => {
+  const engine = runtime.engine
+  if (
+    typeof parent !== "string" || engine === undefined || engine.closed || runtime.released ||
+    !unsampledWithoutEngine(runtime, engine, options) || options.stringTag !== undefined ||
+    options.byteTag !== undefined || options.problems !== undefined || options.template.problems.length > 0
+  ) return false
+  keptOut(engine, parent)
+  return true
 }
 
 // An unsampled span without the engine: counted as started, ended and unsampled at once (it holds nothing open).

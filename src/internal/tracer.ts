@@ -8,7 +8,6 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Messaging from "../Messaging.ts"
 import * as WebRequest from "../WebRequest.ts"
@@ -16,6 +15,7 @@ import type { AttributeValue } from "./addon.ts"
 import { Status } from "./codes.ts"
 import {
   captureSite,
+  continuesUnsampled,
   CurrentSpan,
   defaultDataSettings,
   endWithExit,
@@ -218,32 +218,32 @@ export const traced = <A, E, R>(
 ): Effect.Effect<A, E, R> => {
   const site = captureSite()
   const startOptions = site === undefined ? options : { ...options, site }
-  return Effect.suspend(() => {
+  return Effect.withFiber((fiber) => {
+    const runtime = runtimeOf(fiber.context)
+    const parent = fiber.getRef(CurrentSpan)
+    // A child of an unsampled context stays in it: nothing to start, set or end, so no exit handler either.
+    if (continuesUnsampled(runtime, parent, startOptions)) return self
     let handle = 0
-    let runtime: Runtime | undefined
-    let fiber: Fiber.Fiber<unknown, unknown> | undefined
     let outer: Context.Context<never> | undefined
     return Effect.onExitPrimitive(
+      // Started inside, so that an interruption at any point after the start still ends the span.
       Effect.withFiber<A, E, R>((current) => {
-        runtime = runtimeOf(current.context)
-        const parent = current.getRef(CurrentSpan)
         const started = start(runtime, parent, startOptions, operation, effectParent(current.cache.span))
         // Nothing started, or an unsampled child that stays in its parent's context: nothing to set or end.
         if (started === 0 || started === parent) return self
         if (typeof started === "number") handle = started
         // Set here and restored by the onExit below (as Effect.provideService would restore it), without the
         // extra frames and closures provideService builds per call.
-        fiber = current
         outer = current.context
         current.setContext(Context.add(outer, CurrentSpan, started))
         return self
       }),
       (exit) => {
         if (outer === undefined) return undefined
-        fiber!.setContext(outer)
+        fiber.setContext(outer)
         if (handle <= 0) return undefined
-        if (onSuccess !== undefined && exit._tag === "Success") onSuccess(runtime!, handle, exit.value)
-        endWithExit(runtime!, handle, exit, operation)
+        if (onSuccess !== undefined && exit._tag === "Success") onSuccess(runtime, handle, exit.value)
+        endWithExit(runtime, handle, exit, operation)
         return undefined
       }
     )
