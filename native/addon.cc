@@ -399,6 +399,28 @@ static napi_value JS_span_tag(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/** The traceparent of a new unsampled root, which the JS side carries without a span: () → string, or a status. */
+static napi_value JS_unsampled_root(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  char buf[kTraceparentLength];
+  format_traceparent(a.engine()->unsampled_root(), buf);
+  napi_value out;
+  napi_create_string_latin1(env, buf, kTraceparentLength, &out);
+  return out;
+}
+
+/** A new span id as 16 hex digits (the engine's generator, far cheaper than building one in JS), or a status. */
+static napi_value JS_span_id_hex(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  char buf[16];
+  write_hex(buf, a.engine()->new_span_id());
+  napi_value out;
+  napi_create_string_latin1(env, buf, 16, &out);
+  return out;
+}
+
 /** The span's binary trace-context tag: (handle) → Uint8Array, or a negative status. */
 static napi_value JS_span_tag_bytes(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
@@ -450,7 +472,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
       EXPORT(span_tag_bytes),   EXPORT(records_drain),
       EXPORT(spans_open),       EXPORT(template_create), EXPORT(span_name),
       EXPORT(span_status),      EXPORT(span_start_nested), EXPORT(span_event),
-      EXPORT(span_deeper),      EXPORT(span_link),
+      EXPORT(span_deeper),      EXPORT(span_link),       EXPORT(unsampled_root),
+      EXPORT(span_id_hex),
 #undef EXPORT
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

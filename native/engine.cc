@@ -52,6 +52,19 @@ int32_t Engine::start_sampled_root(uint32_t template_id) {
   return start_from(TraceContext(), false, 0, 0, std::string_view(), *t, true);
 }
 
+TraceContext Engine::unsampled_root() {
+  TraceContext ctx;
+  ctx.trace_id = ids_.trace_id();
+  if (sample_threshold_ < (uint64_t{1} << 63)) {
+    const uint64_t span = (uint64_t{1} << 63) - sample_threshold_;  // values of the low 63 bits left out
+    const uint64_t low63 = sample_threshold_ + (ctx.trace_id.lo >> 1) % span;
+    ctx.trace_id.lo = (low63 << 1) | (ctx.trace_id.lo & 1);
+  }
+  ctx.span_id = ids_.span_id();
+  ctx.flags = 0;
+  return ctx;
+}
+
 uint32_t Engine::deeper(uint32_t a, uint32_t b) {
   SpanSlot* pa = a != 0 ? spans_.find(a) : nullptr;
   SpanSlot* pb = b != 0 ? spans_.find(b) : nullptr;

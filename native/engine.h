@@ -104,6 +104,10 @@ class Engine {
   // Starts a new root the caller has already decided to sample (the JS side decides the roots it keeps unsampled
   // without the engine). Its trace id is drawn so that the trace-id ratio agrees with that decision.
   int32_t start_sampled_root(uint32_t template_id);
+  // The context of a new unsampled root that the JS side carries without a span: a trace id the ratio leaves out
+  // (low 63 bits at or above the threshold), a new span id, flags 0.
+  TraceContext unsampled_root();
+  uint64_t new_span_id() { return ids_.span_id(); }
   // Starts a span under the deeper of two candidate parents: the SDK's current span and Effect's current
   // span lie on one chain, so the deeper one is the innermost.
   int32_t start_nested(uint32_t a, uint32_t b, uint32_t template_id);

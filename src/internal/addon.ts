@@ -54,6 +54,10 @@ export interface Addon {
   engine_version(): [version: string, abi: number]
   intern(value: string): number
   template_create(name: string, kind: number, flags: number, attributes: ReadonlyArray<unknown>): number
+  /** The traceparent of a new unsampled root (a trace id the ratio leaves out), or a negative status. */
+  unsampled_root(): string | number
+  /** A new span id as 16 hex digits, or a negative status. */
+  span_id_hex(): string | number
   /** `sampledRoot` 1: a new root the caller decided to sample (its trace id agrees with the ratio). */
   span_start(parent: number, template: number, sampledRoot?: 0 | 1): number
   span_start_nested(a: number, b: number, template: number): number

@@ -250,7 +250,10 @@ export const start = (
     } else if (typeof parent === "string") {
       return keptOut(engine, parent)
     } else if (parent === 0 && effectParent === 0 && engine.sampleRatio < 1 && !(t.flags & StartFlag.RequireParent)) {
-      if (!sampleRoot(engine.sampleRatio)) return keptOut(engine, rootContext(engine.sampleRatio))
+      if (!sampleRoot(engine.sampleRatio)) {
+        const context = rootContext(engine)
+        return context === 0 ? 0 : keptOut(engine, context)
+      }
       sampledRoot = 1
     }
   }

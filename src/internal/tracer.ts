@@ -66,6 +66,13 @@ export class TracerImpl {
     return !this.endedExplicitly
   }
 
+  /** The tag an unsampled span sends, or "" (reported) after its end or the SDK's shutdown. */
+  private unsampledTag(method: string): string {
+    if (!this.unsampledOpen(method)) return ""
+    const engine = engineOf(this.runtime, `${this.operation}.${method}`)
+    return engine === undefined ? "" : Unsampled.childTag(engine, this.unsampled)
+  }
+
   get end(): Effect.Effect<void> {
     return Effect.sync(() => {
       if (this.unsampled !== "") {
@@ -92,7 +99,7 @@ export class TracerImpl {
 
   get outgoingStringTag(): Effect.Effect<string> {
     return Effect.sync(() => {
-      if (this.unsampled !== "") return this.unsampledOpen("outgoingStringTag") ? Unsampled.childTag(this.unsampled) : ""
+      if (this.unsampled !== "") return this.unsampledTag("outgoingStringTag")
       const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.outgoingStringTag`) : undefined
       if (engine === undefined) return ""
       const tag = engine.addon.span_tag(this.handle)
@@ -105,9 +112,8 @@ export class TracerImpl {
   get outgoingByteTag(): Effect.Effect<Uint8Array> {
     return Effect.sync(() => {
       if (this.unsampled !== "") {
-        return this.unsampledOpen("outgoingByteTag")
-          ? Unsampled.binaryTag(Unsampled.childTag(this.unsampled))
-          : new Uint8Array(0)
+        const tag = this.unsampledTag("outgoingByteTag")
+        return tag === "" ? new Uint8Array(0) : Unsampled.binaryTag(tag)
       }
       const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.outgoingByteTag`) : undefined
       if (engine === undefined) return new Uint8Array(0)
@@ -274,7 +280,7 @@ export const addResponseHeadersUnsafe = (runtime: Runtime, handle: number, heade
 
 /** @internal Reads the current span's tag, or "" outside a trace. */
 export const currentTag = (runtime: Runtime, handle: number | string, operation: string): string => {
-  if (typeof handle === "string") return Unsampled.childTag(handle)
+  if (typeof handle === "string") return Unsampled.childTag(runtime.engine, handle)
   if (handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return ""
   const tag = runtime.engine.addon.span_tag(handle)
   if (typeof tag === "string") return tag

@@ -7,6 +7,7 @@
  * @internal
  */
 import type { TraceContextInfo } from "../Tracers.ts"
+import type { Engine } from "./engine.ts"
 
 // Lower-case hex digits only, as W3C requires; '0' is the one digit whose code has no bit outside 48.
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102)
@@ -42,10 +43,6 @@ export const isUnsampled = (tag: unknown): tag is string => {
   return trace !== 0 && span !== 0 && isHex(high) && isHex(low) && !sampled
 }
 
-const hex8 = (n: number): string => (n >>> 0).toString(16).padStart(8, "0")
-const random32 = (): number => Math.floor(Math.random() * 0x1_0000_0000)
-const spanId = (): string => hex8(random32()) + hex8(random32() || 1)
-
 /**
  * Whether a new root is sampled with trace-id ratio `ratio`. The roots it keeps get their trace id from the
  * engine (`span_start(0, template, 1)`), drawn below the ratio's threshold; the rest get one from
@@ -57,23 +54,26 @@ const spanId = (): string => hex8(random32()) + hex8(random32() || 1)
 export const sampleRoot = (ratio: number): boolean => ratio >= 1 || Math.random() < ratio
 
 /**
- * The context of a new unsampled root. The engine keeps a trace when the low 63 bits of its id are below
- * `ratio * 2^63`; here the top 32 of the low 64 bits are at least `ratio * 2^32`, so it would not.
+ * The context of a new unsampled root, from the engine's id generator (building ids in JS costs several times
+ * more), or 0 when the engine is gone.
  *
  * @internal
  */
-export const rootContext = (ratio: number): string => {
-  const floor = Math.min(0xffff_ffff, Math.ceil(Math.max(0, ratio) * 0x1_0000_0000))
-  const low = floor + Math.floor(Math.random() * (0x1_0000_0000 - floor))
-  return `00-${hex8(random32() || 1)}${hex8(random32())}${hex8(low)}${hex8(random32())}-${spanId()}-00`
+export const rootContext = (engine: Engine): string | 0 => {
+  const context = engine.addon.unsampled_root()
+  return typeof context === "string" ? context : 0
 }
 
 /**
- * The tag to send from an unsampled span: its trace, a new span id (the downstream's parent), its flags.
+ * The tag to send from an unsampled span: its trace, a new span id (the downstream's parent), its flags; "" when
+ * the engine is gone.
  *
  * @internal
  */
-export const childTag = (context: string): string => `${context.slice(0, 36)}${spanId()}${context.slice(52)}`
+export const childTag = (engine: Engine | undefined, context: string): string => {
+  const spanId = engine === undefined || engine.closed ? 0 : engine.addon.span_id_hex()
+  return typeof spanId === "string" ? `${context.slice(0, 36)}${spanId}${context.slice(52)}` : ""
+}
 
 /**
  * The W3C binary form of a tag (version 0; fields trace id, span id, options), as the engine writes it.
