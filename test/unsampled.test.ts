@@ -126,6 +126,27 @@ describe("unsampled spans in production", () => {
       expect(rx.accepted).toEqual([])
     }))
 
+  it.live("always_off: every root is unsampled, each a trace of its own, and nothing is held open or exported", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver()
+      const run = yield* withSdk({ sampler: { name: "parentbased_always_off" }, export: { endpoint: rx.url } }, (sdk) =>
+        Effect.gen(function*() {
+          const seen: Array<{ readonly tag: string; readonly open: number }> = []
+          for (let i = 0; i < 100; i++) {
+            seen.push(
+              yield* Effect.all({ tag: OneAgentSdk.currentStringTag, open: Effect.map(sdk.stats, (s) => s.spansOpen) })
+                .pipe(OneAgentSdk.traceIncomingRemoteCall(incoming))
+            )
+          }
+          return { seen, stats: yield* sdk.stats }
+        }))
+      const { seen, stats } = run.result
+      expect(seen.every(({ open, tag }) => open === 0 && tagOf(tag).flags === "00")).toBe(true)
+      expect(new Set(seen.map(({ tag }) => tagOf(tag).traceId)).size).toBe(100)
+      expect(stats.spansUnsampled).toBe(100)
+      expect(rx.accepted).toEqual([])
+    }))
+
   it.live("a trace-id ratio: roots left out without the engine get trace ids the ratio agrees with", () =>
     Effect.gen(function*() {
       const rx = yield* receiver()
