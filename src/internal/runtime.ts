@@ -216,7 +216,8 @@ export const start = (
   parent: number | string,
   options: StartOptions,
   operation: string,
-  effectParent: number | string = 0
+  effectParent: number | string = 0,
+  decided?: typeof SampledRoot
 ): number | string => {
   const engine = runtime.engine
   if (engine === undefined) {
@@ -239,24 +240,9 @@ export const start = (
   // Effect's current span (Effect.withSpan) is a parent too: the deeper of it and the SDK's, or the remote
   // context of a span that came in over HTTP when there is no local parent.
   if (typeof effectParent === "string" && parent === 0 && tag === undefined) tag = effectParent
-  let sampledRoot: 0 | 1 = 0
-  if (unsampledWithoutEngine(runtime, engine, options)) {
-    // Parent-based: an unsampled parent or incoming tag, or a new root the ratio leaves out, makes an unsampled
-    // span, which needs no engine. (The strict test layer keeps them in the engine, which checks their use.)
-    if (tag !== undefined) {
-      if (typeof tag === "string" && (parent === 0 || typeof parent === "string") && isUnsampled(tag)) {
-        return keptOut(engine, tag)
-      }
-    } else if (typeof parent === "string") {
-      return keptOut(engine, parent)
-    } else if (parent === 0 && effectParent === 0 && engine.sampleRatio < 1 && !(t.flags & StartFlag.RequireParent)) {
-      if (!sampleRoot(engine.sampleRatio)) {
-        const context = rootContext(engine)
-        return context === 0 ? 0 : keptOut(engine, context)
-      }
-      sampledRoot = 1
-    }
-  }
+  // Parent-based sampling may decide without the engine; a string is an unsampled span's context.
+  const decision = decided ?? decide(runtime, engine, parent, options, tag, effectParent)
+  if (typeof decision === "string") return decision
   if (typeof parent === "string") {
     // An unsampled context from the JS side, where the engine must make the span: it continues it as a tag.
     if (tag === undefined) tag = parent
@@ -268,7 +254,7 @@ export const start = (
     ? addon.span_start_tagged(parent, id, tag, typeof options.traceState === "string" ? options.traceState : "")
     : typeof effectParent === "number" && effectParent > 0
     ? addon.span_start_nested(parent, effectParent, id)
-    : addon.span_start(parent, id, sampledRoot)
+    : addon.span_start(parent, id, decision === SampledRoot ? 1 : 0)
   const note = engine.counters[Counter.LastNote]!
   if (note !== 0) report(runtime, note, operation)
   if (handle <= 0) {
@@ -284,27 +270,56 @@ export const start = (
   return handle
 }
 
-// Parent-based sampling decides unsampled spans without the engine, except where their use must be checked (the
-// strict test layer) or an engine span must wrap them (Effect spans), or for in-process links (they name a span).
-const unsampledWithoutEngine = (runtime: Runtime, engine: Engine, options: StartOptions): boolean =>
-  !runtime.strict && options.needsHandle !== true && engine.parentBased && options.link === undefined
+/** @internal A new root the ratio keeps: the engine gives it a trace id the ratio agrees with. */
+export const SampledRoot = 1 as const
 
 /**
- * The fast path of {@link start} for a span under an unsampled context with nothing to report: it stays in its
- * parent's context, so the caller runs its effect as it is. Counts the span and returns true, or false when
- * `start` must decide.
+ * Parent-based sampling's decisions that need no engine span: the context of an unsampled span (its unsampled
+ * parent's, an unsampled incoming tag, or a new root the ratio leaves out; counted here), {@link SampledRoot} for a
+ * new root the ratio keeps, or undefined when the engine decides. Not where a span's use must be checked (the
+ * strict test layer) or an engine span must wrap it (Effect spans), nor for in-process links (they name a span).
+ */
+const decide = (
+  runtime: Runtime,
+  engine: Engine,
+  parent: number | string,
+  options: StartOptions,
+  tag: string | Uint8Array | undefined,
+  effectParent: number | string
+): string | typeof SampledRoot | undefined => {
+  if (runtime.strict || options.needsHandle === true || !engine.parentBased || options.link !== undefined) return
+  if (tag !== undefined) {
+    const continues = typeof tag === "string" && (parent === 0 || typeof parent === "string") && isUnsampled(tag)
+    return continues ? keptOut(engine, tag) : undefined
+  }
+  if (typeof parent === "string") return keptOut(engine, parent)
+  if (parent !== 0 || effectParent !== 0 || engine.sampleRatio >= 1) return
+  if (options.template.flags & StartFlag.RequireParent) return
+  if (sampleRoot(engine.sampleRatio)) return SampledRoot
+  const context = rootContext(engine)
+  return context === 0 ? undefined : keptOut(engine, context)
+}
+
+/**
+ * The fast path of {@link start}, before any span exists: the same decision when there is nothing to report. A
+ * string is an unsampled span's context, for the caller to run its effect in; otherwise the caller starts the span
+ * with {@link start}, passing {@link SampledRoot} on.
  *
  * @internal
  */
-export const continuesUnsampled = (runtime: Runtime, parent: number | string, options: StartOptions): boolean => {
+export const decideUnsampled = (
+  runtime: Runtime,
+  parent: number | string,
+  options: StartOptions,
+  effectParent: number | string
+): string | typeof SampledRoot | undefined => {
   const engine = runtime.engine
-  if (
-    typeof parent !== "string" || engine === undefined || engine.closed || runtime.released ||
-    !unsampledWithoutEngine(runtime, engine, options) || options.stringTag !== undefined ||
-    options.byteTag !== undefined || options.problems !== undefined || options.template.problems.length > 0
-  ) return false
-  keptOut(engine, parent)
-  return true
+  if (engine === undefined || engine.closed || runtime.released) return
+  if (options.problems !== undefined || options.template.problems.length > 0) return
+  const { byteTag, stringTag } = options
+  if (byteTag !== undefined && stringTag !== undefined) return
+  const tag = stringTag ?? byteTag ?? (typeof effectParent === "string" && parent === 0 ? effectParent : undefined)
+  return decide(runtime, engine, parent, options, tag, effectParent)
 }
 
 // An unsampled span without the engine: counted as started, ended and unsampled at once (it holds nothing open).

@@ -15,7 +15,7 @@ import type { AttributeValue } from "./addon.ts"
 import { Status } from "./codes.ts"
 import {
   captureSite,
-  continuesUnsampled,
+  decideUnsampled,
   CurrentSpan,
   defaultDataSettings,
   endWithExit,
@@ -227,14 +227,16 @@ export const traced = <A, E, R>(
   return Effect.withFiber((fiber) => {
     const runtime = runtimeOf(fiber.context)
     const parent = fiber.getRef(CurrentSpan)
-    // A child of an unsampled context stays in it: nothing to start, set or end, so no exit handler either.
-    if (continuesUnsampled(runtime, parent, startOptions)) return self
+    const effectSpan = effectParent(fiber.cache.span)
+    // Unsampled: no span to start or end. A child stays in its parent's context; a new context is only provided.
+    const decided = decideUnsampled(runtime, parent, startOptions, effectSpan)
+    if (typeof decided === "string") return decided === parent ? self : Effect.provideService(self, CurrentSpan, decided)
     let handle = 0
     let outer: Context.Context<never> | undefined
     return Effect.onExitPrimitive(
       // Started inside, so that an interruption at any point after the start still ends the span.
       Effect.withFiber<A, E, R>((current) => {
-        const started = start(runtime, parent, startOptions, operation, effectParent(current.cache.span))
+        const started = start(runtime, parent, startOptions, operation, effectSpan, decided)
         // Nothing started, or an unsampled child that stays in its parent's context: nothing to set or end.
         if (started === 0 || started === parent) return self
         if (typeof started === "number") handle = started
