@@ -49,6 +49,13 @@ struct Args {
   Engine* engine() const { return addon->engine.get(); }
 };
 
+// Ids and tags are ASCII: latin1 makes a one-byte string without a UTF-8 decode.
+static napi_value latin1(napi_env env, const char* s, size_t length) {
+  napi_value out;
+  napi_create_string_latin1(env, s, length, &out);
+  return out;
+}
+
 static napi_value int32(napi_env env, int32_t v) {
   napi_value out;
   napi_create_int32(env, v, &out);
@@ -394,9 +401,7 @@ static napi_value JS_span_tag(napi_env env, napi_callback_info info) {
   if (status != kOk && !(status == kAlreadyEnded && allow_ended)) return int32(env, status);
   char buf[kTraceparentLength];
   format_traceparent(ctx, buf);
-  napi_value out;
-  napi_create_string_latin1(env, buf, kTraceparentLength, &out);
-  return out;
+  return latin1(env, buf, kTraceparentLength);
 }
 
 /** The traceparent of a new unsampled root, which the JS side carries without a span: () → string, or a status. */
@@ -405,9 +410,7 @@ static napi_value JS_unsampled_root(napi_env env, napi_callback_info info) {
   if (!a.engine()) return int32(env, kShutDown);
   char buf[kTraceparentLength];
   format_traceparent(a.engine()->unsampled_root(), buf);
-  napi_value out;
-  napi_create_string_latin1(env, buf, kTraceparentLength, &out);
-  return out;
+  return latin1(env, buf, kTraceparentLength);
 }
 
 /** A new span id as 16 hex digits (the engine's generator, far cheaper than building one in JS), or a status. */
@@ -416,9 +419,7 @@ static napi_value JS_span_id_hex(napi_env env, napi_callback_info info) {
   if (!a.engine()) return int32(env, kShutDown);
   char buf[16];
   write_hex(buf, a.engine()->new_span_id());
-  napi_value out;
-  napi_create_string_latin1(env, buf, 16, &out);
-  return out;
+  return latin1(env, buf, 16);
 }
 
 /** The span's binary trace-context tag: (handle) → Uint8Array, or a negative status. */

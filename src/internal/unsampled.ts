@@ -9,7 +9,7 @@
 import type { TraceContextInfo } from "../Tracers.ts"
 import type { Engine } from "./engine.ts"
 
-// Lower-case hex digits only, as W3C requires; '0' is the one digit whose code has no bit outside 48.
+// Lower-case hex digits only, as W3C requires.
 const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102)
 
 /**
@@ -23,6 +23,7 @@ export const isUnsampled = (tag: unknown): tag is string => {
   if (typeof tag !== "string" || tag.length !== 55) return false
   if (tag.charCodeAt(0) !== 48 || tag.charCodeAt(1) !== 48) return false
   if (tag.charCodeAt(2) !== 45 || tag.charCodeAt(35) !== 45 || tag.charCodeAt(52) !== 45) return false
+  // OR of each digit's code XOR 48: zero only when every digit is '0' (an invalid, all-zero id).
   let trace = 0
   let span = 0
   for (let i = 3; i < 35; i++) {
