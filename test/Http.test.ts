@@ -12,6 +12,7 @@ import {
 } from "effect/http"
 import * as Http from "node:http"
 import { OneAgentHttp, OneAgentSdk, OneAgentTest, type SpanData } from "../src/index.ts"
+import { receiver } from "./support/otlp.ts"
 
 const app = { webServerName: "test-server", applicationId: "OrderApi", contextRoot: "/" } as const
 
@@ -202,4 +203,48 @@ describe("OneAgentHttp", () => {
       expect(diagnostics.filter((m) => m.includes("layerServerTracerDisabled"))).toHaveLength(1)
     }).pipe(Effect.provide(env({ effectServerSpans: true, diagnostics })))
   })
+
+  it.live("in production an unsampled request runs unsampled: its trace goes on with the flag clear, nothing recorded", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver()
+      const incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"
+      const Seen = HttpRouter.add(
+        "GET",
+        "/seen",
+        Effect.gen(function*() {
+          const context = yield* OneAgentSdk.currentTraceContext
+          const headers = yield* OneAgentSdk.outgoingHeaders
+          const stats = yield* OneAgentSdk.use((sdk) => sdk.stats)
+          return HttpServerResponse.jsonUnsafe({ context, sent: headers.traceparent, open: stats.spansOpen })
+        })
+      )
+      const body = yield* Effect.gen(function*() {
+        // An untraced client (no span, nothing propagated), so the request carries exactly the caller's header.
+        const http = yield* HttpClient.HttpClient
+        const response = yield* http.execute(HttpClientRequest.get("/seen", { headers: { traceparent: incoming } }))
+          .pipe(
+            Effect.provideService(HttpClient.TracerPropagationEnabled, false),
+            Effect.provideService(HttpClient.TracerDisabledWhen, () => true)
+          )
+        return (yield* response.json) as {
+          context: { isValid: boolean; traceId: string; sampled: boolean }
+          sent: string
+          open: number
+        }
+      }).pipe(Effect.provide(
+        HttpServer.layerTestClient.pipe(
+          Layer.provide(FetchHttpClient.layer),
+          Layer.provideMerge(
+            HttpRouter.serve(Seen, { disableLogger: true, disableListenLog: true, middleware: OneAgentHttp.middleware(app) })
+              .pipe(Layer.provide(OneAgentHttp.layerServerTracerDisabled), Layer.provideMerge(listen))
+          ),
+          Layer.provideMerge(OneAgentSdk.layer({ export: { endpoint: rx.url } }))
+        )
+      ))
+      expect(body.context).toMatchObject({ isValid: true, traceId: "4bf92f3577b34da6a3ce929d0e0e4736", sampled: false })
+      expect(body.sent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-00$/)
+      // The request held no engine span open, and after the layer's release (a flush) nothing had been exported.
+      expect(body.open).toBe(0)
+      expect(rx.accepted).toEqual([])
+    }))
 })
