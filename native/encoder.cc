@@ -18,7 +18,7 @@ enum : uint32_t {
   kScopeName = 1, kScopeVersion = 2,
   kSpanTraceId = 1, kSpanSpanId = 2, kSpanTraceState = 3, kSpanParentSpanId = 4, kSpanName = 5, kSpanKind = 6,
   kSpanStart = 7, kSpanEnd = 8, kSpanAttributes = 9, kSpanDroppedAttributes = 10, kSpanEvents = 11,
-  kSpanDroppedEvents = 12, kSpanLinks = 13, kSpanStatus = 15, kSpanFlags = 16,
+  kSpanDroppedEvents = 12, kSpanLinks = 13, kSpanDroppedLinks = 14, kSpanStatus = 15, kSpanFlags = 16,
   kEventTime = 1, kEventName = 2, kEventAttributes = 3,
   kLinkTraceId = 1, kLinkSpanId = 2, kLinkAttributes = 4, kLinkFlags = 6,
   kStatusMessage = 2, kStatusCode = 3,
@@ -198,6 +198,7 @@ void pb_span(std::string& o, const SpanRecord& r, const InternTable& strings, Gr
     fixed32(o, kLinkFlags, l.flags);
     close(o, link);
   }
+  uint_field(o, kSpanDroppedLinks, r.dropped_links);
   size_t status = open(o, kSpanStatus);
   string(o, kStatusMessage, r.status_message);
   uint_field(o, kStatusCode, static_cast<uint64_t>(r.status));
@@ -392,6 +393,7 @@ void json_span(std::string& o, const SpanRecord& r, const InternTable& strings, 
     }
     o.push_back(']');
   }
+  json_count(o, "droppedLinksCount", r.dropped_links);
   json_field(o, "status");
   o.push_back('{');
   bool has_message = !r.status_message.empty();

@@ -257,7 +257,10 @@ int32_t Engine::add_link(uint32_t handle, Link&& link) {
   int32_t status;
   SpanRecord* r = open_record(handle, &status);
   if (r == nullptr) return status;
-  if (r->links.size() >= options_.max_events) return kOk;  // links share the events' bound
+  if (r->links.size() >= options_.max_events) {  // links share the events' bound
+    r->dropped_links++;
+    return kOk;
+  }
   r->links.push_back(std::move(link));
   return kOk;
 }

@@ -96,6 +96,8 @@ Napi::Array drain_records(Napi::Env env, Engine& engine, uint32_t max) {
     }
     o.Set("links", links);
     o.Set("droppedAttributesCount", Napi::Number::New(env, r->dropped_attrs));
+    o.Set("droppedEventsCount", Napi::Number::New(env, r->dropped_events));
+    o.Set("droppedLinksCount", Napi::Number::New(env, r->dropped_links));
     out.Set(n++, o);
     delete r;
   }

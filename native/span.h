@@ -58,6 +58,7 @@ struct alignas(64) SpanRecord {
   RecordPool* pool = nullptr;  // where `delete` returns the record; null: a plain heap record
   uint32_t dropped_attrs = 0;
   uint32_t dropped_events = 0;
+  uint32_t dropped_links = 0;
   std::string name_text;  // set instead of `name` for names too varied to intern
   std::string trace_state;
   std::string status_message;
@@ -91,6 +92,7 @@ struct alignas(64) SpanRecord {
     status = StatusCode::Unset;
     dropped_attrs = 0;
     dropped_events = 0;
+    dropped_links = 0;
   }
 };
 

@@ -44,6 +44,9 @@ export interface SpanData {
   }>
   readonly links: ReadonlyArray<{ readonly traceId: string; readonly spanId: string }>
   readonly droppedAttributesCount: number
+  /** Events and links past the bound (128 each) are counted here instead of recorded. */
+  readonly droppedEventsCount: number
+  readonly droppedLinksCount: number
 }
 
 const kinds: ReadonlyArray<SpanKind> = ["internal", "internal", "server", "client", "producer", "consumer"]
@@ -69,7 +72,9 @@ export const fromRecord = (r: RawRecord): SpanData => ({
   attributes: r.attributes,
   events: r.events.map((e) => ({ name: e.name, time: e.timeNs, attributes: e.attributes })),
   links: r.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
-  droppedAttributesCount: r.droppedAttributesCount
+  droppedAttributesCount: r.droppedAttributesCount,
+  droppedEventsCount: r.droppedEventsCount,
+  droppedLinksCount: r.droppedLinksCount
 })
 
 /**

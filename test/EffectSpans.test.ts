@@ -84,6 +84,19 @@ describe("Effect span links", () => {
       const recorded = yield* test.span("linked")
       const firstRecorded = yield* test.span("first")
       expect(recorded.links).toEqual([{ traceId: firstRecorded.traceId, spanId: firstRecorded.spanId }])
+      expect(recorded.droppedLinksCount).toBe(0)
+    }).pipe(withTest))
+
+  it.effect("links past the bound (128) are counted, not recorded", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const first = yield* Effect.currentSpan.pipe(Effect.withSpan("first"))
+      const links = Array.from({ length: 130 }, () => ({ span: first, attributes: {} }))
+      yield* Effect.void.pipe(Effect.withSpan("many links", { links }))
+      const recorded = yield* test.span("many links")
+      expect(recorded.links).toHaveLength(128)
+      expect(recorded.droppedLinksCount).toBe(2)
+      expect(recorded.droppedEventsCount).toBe(0)
     }).pipe(withTest))
 })
 

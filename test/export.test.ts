@@ -221,6 +221,8 @@ describe("export", () => {
         flags: 1,
         kind: SERVER,
         droppedAttributesCount: 0,
+        droppedEventsCount: 0,
+        droppedLinksCount: 0,
         events: [],
         links: [],
         status: { code: STATUS_UNSET, message: "" }
@@ -329,6 +331,20 @@ describe("export", () => {
         rx.accepted.map(() => ({ ...resourceBase, "service.name": "from-env", team: "core", region: "eu-west" }))
       )
       expect(spansOf(rx.accepted).map((s) => s.name)).toEqual(["S/m"])
+    }))
+
+  it.live("links past the bound are exported as droppedLinksCount", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver()
+      yield* withSdk({ export: { endpoint: rx.url } }, () =>
+        Effect.gen(function*() {
+          const first = yield* Effect.currentSpan.pipe(Effect.withSpan("first"))
+          const links = Array.from({ length: 131 }, () => ({ span: first, attributes: {} }))
+          yield* Effect.void.pipe(Effect.withSpan("many links", { links }))
+        }))
+      const span = byName(spansOf(rx.accepted)).get("many links")!
+      expect(span.links).toHaveLength(128)
+      expect(span.droppedLinksCount).toBe(3)
     }))
 
   it.live("gzip: the body is gzipped and decodes after gunzip", () =>

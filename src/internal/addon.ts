@@ -33,6 +33,8 @@ export interface RawRecord {
     readonly attributes: Readonly<Record<string, AttributeValue | ReadonlyArray<AttributeValue>>>
   }>
   readonly droppedAttributesCount: number
+  readonly droppedEventsCount: number
+  readonly droppedLinksCount: number
 }
 
 /** @internal */

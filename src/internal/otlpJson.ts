@@ -30,6 +30,8 @@ interface JsonSpan {
   readonly endTimeUnixNano: string
   readonly attributes?: ReadonlyArray<KeyValue>
   readonly droppedAttributesCount?: number
+  readonly droppedEventsCount?: number
+  readonly droppedLinksCount?: number
   readonly events?: ReadonlyArray<{ name: string; timeUnixNano: string; attributes?: ReadonlyArray<KeyValue> }>
   readonly links?: ReadonlyArray<{ traceId: string; spanId: string }>
   readonly status?: { readonly code?: number; readonly message?: string }
@@ -79,7 +81,9 @@ export const spansOf = (line: string): Array<SpanData> => {
             attributes: attributes(e.attributes)
           })),
           links: (s.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
-          droppedAttributesCount: s.droppedAttributesCount ?? 0
+          droppedAttributesCount: s.droppedAttributesCount ?? 0,
+          droppedEventsCount: s.droppedEventsCount ?? 0,
+          droppedLinksCount: s.droppedLinksCount ?? 0
         })
       }
     }

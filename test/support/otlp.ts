@@ -103,6 +103,8 @@ export interface Span {
   readonly end: bigint
   readonly attributes: Record<string, unknown>
   readonly droppedAttributesCount: number
+  readonly droppedEventsCount: number
+  readonly droppedLinksCount: number
   readonly events: ReadonlyArray<{ readonly time: bigint; readonly name: string; readonly attributes: Record<string, unknown> }>
   readonly links: ReadonlyArray<unknown>
   readonly status: { readonly code: number; readonly message: string }
@@ -159,6 +161,8 @@ export function decodeProtobuf(body: Uint8Array): Batch {
         end: BigInt(String(s.endTimeUnixNano)),
         attributes: attributesOf(s.attributes),
         droppedAttributesCount: s.droppedAttributesCount ?? 0,
+        droppedEventsCount: s.droppedEventsCount ?? 0,
+        droppedLinksCount: s.droppedLinksCount ?? 0,
         events: s.events.map((e: any) => ({
           time: BigInt(String(e.timeUnixNano)),
           name: e.name,
