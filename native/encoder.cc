@@ -465,8 +465,9 @@ void BatchEncoder::commit() {
   count_++;
 }
 
-std::string BatchEncoder::take() {
-  std::string out;
+std::string BatchEncoder::take(std::string buffer) {
+  std::string out = std::move(buffer);
+  out.clear();
   out.reserve(request_size(spans_.size()));
   if (format_ == ExportFormat::Json) {
     out.append(resource_).append(spans_).append(kJsonTail);

@@ -38,7 +38,9 @@ class BatchEncoder {
   bool has_staged() const { return has_staged_; }
   uint32_t count() const { return count_; }
   // The complete request for the committed spans; the batch starts empty again (the staged span stays).
-  std::string take();
+  std::string take() { return take(std::string()); }
+  // The same, written into `buffer` (its contents replaced, its capacity reused).
+  std::string take(std::string buffer);
 
  private:
   // Size of the request around spans_bytes of (separated) spans.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
+#include <vector>
 
 namespace oneagent {
 
@@ -13,14 +15,44 @@ constexpr size_t kQueueSize = 64;
 // The engine does not signal pushes, so a filling ring is noticed by polling its size this often.
 constexpr milliseconds kPoll{10};
 
+// Batch buffers the JS thread is done with, for the next batches: a fresh 64 KB+ string per batch, freed on another
+// thread, cost the export thread an allocation, page faults and the allocator's arena lock for every batch.
+class BufferPool {
+ public:
+  std::string acquire() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.empty()) return std::string();
+    std::string buffer = std::move(free_.back());
+    free_.pop_back();
+    return buffer;
+  }
+  void release(std::string&& buffer) {
+    // Kept only while few are idle, and not the rare huge ones (a batch is capped by bytes, not by spans alone).
+    if (buffer.capacity() > (1u << 20)) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (free_.size() < kKept) free_.push_back(std::move(buffer));
+  }
+
+ private:
+  static constexpr size_t kKept = 8;
+  std::mutex mutex_;
+  std::vector<std::string> free_;
+};
+
 // One call of the JS callback: a batch, or (bytes empty) the completion of flush `seq`.
 struct Delivery {
   std::string bytes;
   uint32_t spans = 0;
   uint64_t seq = 0;
+  std::shared_ptr<BufferPool> pool;  // where bytes go back once JS is done with them
 };
 
-static void free_delivery(napi_env, void*, void* hint) { delete static_cast<Delivery*>(hint); }
+static void recycle(Delivery* d) {
+  if (d->pool) d->pool->release(std::move(d->bytes));
+  delete d;
+}
+
+static void free_delivery(napi_env, void*, void* hint) { recycle(static_cast<Delivery*>(hint)); }
 
 // Runs on the JS thread; env is null when the function is torn down with calls still queued.
 static void call_js(napi_env env, napi_value callback, void*, void* data) {
@@ -40,7 +72,7 @@ static void call_js(napi_env env, napi_value callback, void*, void* data) {
     // Hand the encoded bytes over without a copy where the runtime allows external buffers.
     if (napi_create_external_buffer(env, d->bytes.size(), d->bytes.data(), free_delivery, d, &args[0]) != napi_ok) {
       napi_create_buffer_copy(env, d->bytes.size(), d->bytes.data(), nullptr, &args[0]);
-      delete d;
+      recycle(d);
     }
   }
   napi_call_function(env, undefined, callback, 2, args, nullptr);
@@ -62,7 +94,11 @@ std::unique_ptr<Exporter> Exporter::start(napi_env env, napi_value on_batch, Eng
 }
 
 Exporter::Exporter(Engine& engine, ExportConfig config, napi_threadsafe_function tsfn)
-    : engine_(engine), config_(std::move(config)), encoder_(engine.strings(), config_.encoder), tsfn_(tsfn) {}
+    : engine_(engine),
+      config_(std::move(config)),
+      encoder_(engine.strings(), config_.encoder),
+      buffers_(std::make_shared<BufferPool>()),
+      tsfn_(tsfn) {}
 
 Exporter::~Exporter() { stop(false); }
 
@@ -142,7 +178,8 @@ void Exporter::round(uint64_t target, bool stopping) {
     uint32_t spans = encoder_.count();
     if (spans == 0) break;
     auto* d = new Delivery();
-    d->bytes = encoder_.take();
+    d->bytes = encoder_.take(buffers_->acquire());
+    d->pool = buffers_;
     d->spans = spans;
     spans_encoded_ += spans;
     backlog_.push_back(d);

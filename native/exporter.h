@@ -42,7 +42,8 @@ struct ExportStats {
   uint64_t bytes_delivered;
 };
 
-struct Delivery;  // one call of the JS callback (exporter.cc)
+struct Delivery;    // one call of the JS callback (exporter.cc)
+class BufferPool;  // batch buffers coming back from the JS thread (exporter.cc)
 
 class Exporter {
  public:
@@ -69,6 +70,8 @@ class Exporter {
   Engine& engine_;
   const ExportConfig config_;
   BatchEncoder encoder_;  // export thread only
+  // Shared with the deliveries, whose Buffers the JS thread may collect after this exporter is gone.
+  std::shared_ptr<BufferPool> buffers_;
   napi_threadsafe_function tsfn_;
   // Export thread only (stop() reads them after the join):
   bool tsfn_closed_ = false;                  // N-API said the env is closing
