@@ -4,6 +4,7 @@
 // comes out of the ring must have the parent and trace the call promised, stay within the limits, and encode
 // (protobuf and JSON) to requests the strict decoders accept with the same content. LeakSanitizer checks that
 // the engine frees every record, open or queued, when it is destroyed.
+#include <cmath>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -37,6 +38,13 @@ struct Harness {
   std::vector<bool> template_requires_parent;
   std::unordered_set<uint64_t> drained_ids;
   uint64_t sampled_ended = 0, popped = 0;
+
+  // The ratio as the engine clamps it, and its threshold on the low 63 bits of a trace id.
+  double ratio() const {
+    double r = std::isfinite(options.sample_ratio) ? options.sample_ratio : 1.0;
+    return r < 0 ? 0 : r > 1 ? 1 : r;
+  }
+  uint64_t threshold() const { return static_cast<uint64_t>(ratio() * 9223372036854775808.0); }
 
   explicit Harness(fz::Input& input) : in(input) {
     options.ring_capacity = in.u8() % 64 + 1;
@@ -175,7 +183,7 @@ struct Harness {
   }
 
   void step() {
-    switch (in.u8() % 17) {
+    switch (in.u8() % 19) {
       case 0: {
         SpanTemplate t;
         t.name = engine->intern(in.text(60));
@@ -328,6 +336,26 @@ struct Harness {
       case 15:
         engine->intern(in.text(250));
         break;
+      case 16: {
+        // A root the caller decided to sample: sampled, and (for a ratio below 1) with a trace id the ratio keeps.
+        uint32_t t = pick_template();
+        int32_t h = engine->start_sampled_root(t);
+        started(h, t, nullptr, nullptr);
+        TraceContext ctx;
+        if (h > 0 && engine->context(static_cast<uint32_t>(h), ctx) == kOk) {
+          FUZZ_CHECK(ctx.sampled());
+          // (A ratio below 2^-63 has threshold 0: no trace id agrees, and the caller practically never samples.)
+          if (threshold() > 0 && ratio() < 1) FUZZ_CHECK((ctx.trace_id.lo >> 1) < threshold());
+        }
+        break;
+      }
+      case 17: {
+        // The context of an unsampled root kept outside the engine: valid, unsampled, a trace id the ratio leaves out.
+        TraceContext ctx = engine->unsampled_root();
+        FUZZ_CHECK(ctx.valid() && !ctx.sampled());
+        if (ratio() < 1) FUZZ_CHECK((ctx.trace_id.lo >> 1) >= threshold());
+        break;
+      }
       default: {
         TraceContext ctx;
         int32_t s = engine->context(pick_handle(), ctx);

@@ -102,7 +102,8 @@ class Engine {
   // Returns a handle (> 0), 0 when no span is created by rule, or a negative Status.
   int32_t start(uint32_t parent, const TraceContext* remote, std::string_view trace_state, uint32_t template_id);
   // Starts a new root the caller has already decided to sample (the JS side decides the roots it keeps unsampled
-  // without the engine). Its trace id is drawn so that the trace-id ratio agrees with that decision.
+  // without the engine). Its trace id is drawn so that the trace-id ratio agrees with that decision (no id can
+  // for a ratio below 2^-63, whose threshold is 0).
   int32_t start_sampled_root(uint32_t template_id);
   // The context of a new unsampled root that the JS side carries without a span: a trace id the ratio leaves out
   // (low 63 bits at or above the threshold), a new span id, flags 0.
