@@ -108,6 +108,30 @@ describe("unsampled spans in production", () => {
       expect(run.diagnostics).toEqual([])
     }))
 
+  it.live("with Effect spans around or inside an unsampled request, the innermost context is the one seen", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver()
+      const run = yield* withSdk({ export: { endpoint: rx.url } }, () =>
+        Effect.gen(function*() {
+          const unsampledInside = yield* OneAgentSdk.currentTraceContext.pipe(
+            OneAgentSdk.traceIncomingRemoteCall({ ...incoming, stringTag: unsampledTag }),
+            Effect.withSpan("outer")
+          )
+          const effectInside = yield* Effect.all([OneAgentSdk.currentTraceContext, Effect.currentSpan]).pipe(
+            Effect.withSpan("inner"),
+            OneAgentSdk.traceIncomingRemoteCall({ ...incoming, stringTag: unsampledTag })
+          )
+          return { unsampledInside, effectInside }
+        }))
+      const { effectInside, unsampledInside } = run.result
+      expect(unsampledInside).toEqual({ isValid: true, traceId, spanId: "00f067aa0ba902b7", sampled: false })
+      const [context, span] = effectInside
+      expect(context).toEqual({ isValid: true, traceId, spanId: span.spanId, sampled: false })
+      expect(span.spanId).not.toBe("00f067aa0ba902b7")
+      // Only the sampled Effect span around the first request was exported.
+      expect(spansOf(rx.accepted).map((s) => s.name)).toEqual(["outer"])
+    }))
+
   it.live("misuse of an unsampled tracer is reported as for any other, and the application's result is unchanged", () =>
     Effect.gen(function*() {
       const rx = yield* receiver()

@@ -24,8 +24,10 @@ export const currentHandle = (runtime: Runtime, fiber: Fiber.Fiber<unknown, unkn
   const span = fiber.cache.span
   const effect = span instanceof EngineSpan ? span.handle : 0
   if (effect === 0) return sdk
-  // An Effect span inside an unsampled context is unsampled too, and has ids of its own.
-  if (sdk === 0 || typeof sdk === "string") return effect
+  if (sdk === 0) return effect
+  // An Effect span started inside an unsampled context continues its trace (and has ids of its own); one of
+  // another trace is outside it.
+  if (typeof sdk === "string") return (span as EngineSpan).traceId === sdk.slice(3, 35) ? effect : sdk
   return engine.addon.span_deeper(sdk, effect)
 }
 
