@@ -3,13 +3,13 @@
 import { createRequire } from "node:module"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Otlp from "./support/otlp.ts"
 
 const require = createRequire(import.meta.url)
 // The same binary the library loads: a local build if there is one, else the prebuild.
 const addon = require("node-gyp-build")(fileURLToPath(new URL("..", import.meta.url)))
-const root = require("@opentelemetry/otlp-transformer/build/src/generated/root.js")
-const v1 = root.opentelemetry.proto
-const ExportTraceServiceRequest = v1.collector.trace.v1.ExportTraceServiceRequest
+const v1 = Otlp.proto
+const ExportTraceServiceRequest = Otlp.ExportTraceServiceRequest
 
 const SERVER = 2
 const CLIENT = 3
@@ -112,19 +112,6 @@ function createSpans(): Created {
   return { root: rootTag, child: childTag, tagged: taggedTag, before, after }
 }
 
-const hex = (bytes: Uint8Array | null | undefined): string => Buffer.from(bytes ?? []).toString("hex")
-const big = (v: unknown): bigint => BigInt(String(v))
-
-// AnyValue (decoded protobuf) as a plain JS value; ints as bigint.
-function anyValue(v: any): unknown {
-  if (v.stringValue != null) return v.stringValue
-  if (v.boolValue != null) return v.boolValue
-  if (v.intValue != null) return big(v.intValue)
-  if (v.doubleValue != null) return v.doubleValue
-  if (v.arrayValue != null) return v.arrayValue.values.map(anyValue)
-  throw new Error(`unexpected AnyValue ${JSON.stringify(v)}`)
-}
-
 // AnyValue (OTLP/JSON) as a plain JS value; ints as bigint, non-finite doubles from their string spelling.
 function jsonValue(v: any): unknown {
   expect(Object.keys(v)).toHaveLength(1)
@@ -176,7 +163,7 @@ interface Span {
   start: bigint
   end: bigint
   attributes: Record<string, unknown>
-  events: Array<{ time: bigint; name: string; attributes: Record<string, unknown> }>
+  events: ReadonlyArray<{ time: bigint; name: string; attributes: Record<string, unknown> }>
   status: { code: number; message: string }
 }
 
@@ -228,37 +215,11 @@ function checkSpans(spans: Map<string, Span>, created: Created): void {
   expect(taggedSpan.start <= taggedSpan.end).toBe(true)
 }
 
-function decodeProtobuf(batch: Buffer): Array<Span> {
-  const request = ExportTraceServiceRequest.decode(batch)
-  expect(request.resourceSpans).toHaveLength(1)
-  const rs = request.resourceSpans[0]
-  expect(attributes(rs.resource.attributes, anyValue)).toEqual(expectedResource)
-  expect(rs.scopeSpans).toHaveLength(1)
-  const ss = rs.scopeSpans[0]
-  expect(ss.scope.name).toBe("effect-oneagent")
-  expect(ss.scope.version).toBe("0.1.0")
-  return ss.spans.map((s: any): Span => {
-    expect(s.traceId).toHaveLength(16)
-    expect(s.spanId).toHaveLength(8)
-    return {
-      traceId: hex(s.traceId),
-      spanId: hex(s.spanId),
-      parentSpanId: hex(s.parentSpanId),
-      traceState: s.traceState ?? "",
-      flags: s.flags,
-      name: s.name,
-      kind: s.kind,
-      start: big(s.startTimeUnixNano),
-      end: big(s.endTimeUnixNano),
-      attributes: attributes(s.attributes, anyValue),
-      events: s.events.map((e: any) => ({
-        time: big(e.timeUnixNano),
-        name: e.name,
-        attributes: attributes(e.attributes, anyValue)
-      })),
-      status: { code: s.status?.code ?? 0, message: s.status?.message ?? "" }
-    }
-  })
+function decodeProtobuf(batch: Buffer): ReadonlyArray<Span> {
+  const decoded = Otlp.decodeProtobuf(batch)
+  expect(decoded.resource).toEqual(expectedResource)
+  expect(decoded.scope).toEqual({ name: "effect-oneagent", version: "0.1.0" })
+  return decoded.spans
 }
 
 // Every field name in the JSON must be a field of the corresponding generated message (lowerCamelCase).
