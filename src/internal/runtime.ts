@@ -217,7 +217,7 @@ export const start = (
   options: StartOptions,
   operation: string,
   effectParent: number | string = 0,
-  decided?: typeof SampledRoot
+  decided?: typeof SampledRoot | typeof EngineDecides
 ): number | string => {
   const engine = runtime.engine
   if (engine === undefined) {
@@ -236,11 +236,9 @@ export const start = (
   const fallback = id <= 0
   if (fallback) id = templateId(engine, t = genericTemplate(t.kind, t.flags))
   engine.counters[Counter.LastNote] = 0
-  let tag = incomingTag(runtime, options, operation)
-  // Effect's current span (Effect.withSpan) is a parent too: the deeper of it and the SDK's, or the remote
-  // context of a span that came in over HTTP when there is no local parent.
-  if (typeof effectParent === "string" && parent === 0 && tag === undefined) tag = effectParent
-  // Parent-based sampling may decide without the engine; a string is an unsampled span's context.
+  let tag = continuedTag(incomingTag(runtime, options, operation), parent, effectParent)
+  // Parent-based sampling may decide without the engine (unless `decided` says it did already); a string is an
+  // unsampled span's context.
   const decision = decided ?? decide(runtime, engine, parent, options, tag, effectParent)
   if (typeof decision === "string") return decision
   if (typeof parent === "string") {
@@ -273,10 +271,22 @@ export const start = (
 /** @internal A new root the ratio keeps: the engine gives it a trace id the ratio agrees with. */
 export const SampledRoot = 1 as const
 
+/** @internal Nothing to decide without the engine: it starts the span from its parent or tag as usual. */
+export const EngineDecides = 0 as const
+
+// The tag a span continues: its own incoming tag; else, with no SDK parent, the remote context of Effect's current
+// span (one that came in over HTTP). Effect's engine spans are a parent too: start_nested takes the deeper one.
+const continuedTag = (
+  tag: string | Uint8Array | undefined,
+  parent: number | string,
+  effectParent: number | string
+): string | Uint8Array | undefined =>
+  tag !== undefined ? tag : typeof effectParent === "string" && parent === 0 ? effectParent : undefined
+
 /**
  * Parent-based sampling's decisions that need no engine span: the context of an unsampled span (its unsampled
  * parent's, an unsampled incoming tag, or a new root the ratio leaves out; counted here), {@link SampledRoot} for a
- * new root the ratio keeps, or undefined when the engine decides. Not where a span's use must be checked (the
+ * new root the ratio keeps, or {@link EngineDecides}. Not where a span's use must be checked (the
  * strict test layer) or an engine span must wrap it (Effect spans), nor for in-process links (they name a span).
  */
 const decide = (
@@ -286,24 +296,26 @@ const decide = (
   options: StartOptions,
   tag: string | Uint8Array | undefined,
   effectParent: number | string
-): string | typeof SampledRoot | undefined => {
-  if (runtime.strict || options.needsHandle === true || !engine.parentBased || options.link !== undefined) return
+): string | typeof SampledRoot | typeof EngineDecides => {
+  if (runtime.strict || options.needsHandle === true || !engine.parentBased || options.link !== undefined) {
+    return EngineDecides
+  }
   if (tag !== undefined) {
     const continues = typeof tag === "string" && (parent === 0 || typeof parent === "string") && isUnsampled(tag)
-    return continues ? keptOut(engine, tag) : undefined
+    return continues ? keptOut(engine, tag) : EngineDecides
   }
   if (typeof parent === "string") return keptOut(engine, parent)
-  if (parent !== 0 || effectParent !== 0 || engine.sampleRatio >= 1) return
-  if (options.template.flags & StartFlag.RequireParent) return
+  if (parent !== 0 || effectParent !== 0 || engine.sampleRatio >= 1) return EngineDecides
+  if (options.template.flags & StartFlag.RequireParent) return EngineDecides
   if (sampleRoot(engine.sampleRatio)) return SampledRoot
   const context = rootContext(engine)
-  return context === 0 ? undefined : keptOut(engine, context)
+  return context === 0 ? EngineDecides : keptOut(engine, context)
 }
 
 /**
  * The fast path of {@link start}, before any span exists: the same decision when there is nothing to report. A
  * string is an unsampled span's context, for the caller to run its effect in; otherwise the caller starts the span
- * with {@link start}, passing {@link SampledRoot} on.
+ * with {@link start}, passing the decision on (undefined: there is something to report, so `start` decides).
  *
  * @internal
  */
@@ -312,13 +324,13 @@ export const decideUnsampled = (
   parent: number | string,
   options: StartOptions,
   effectParent: number | string
-): string | typeof SampledRoot | undefined => {
+): string | typeof SampledRoot | typeof EngineDecides | undefined => {
   const engine = runtime.engine
   if (engine === undefined || engine.closed || runtime.released) return
   if (options.problems !== undefined || options.template.problems.length > 0) return
   const { byteTag, stringTag } = options
   if (byteTag !== undefined && stringTag !== undefined) return
-  const tag = stringTag ?? byteTag ?? (typeof effectParent === "string" && parent === 0 ? effectParent : undefined)
+  const tag = continuedTag(stringTag ?? byteTag, parent, effectParent)
   return decide(runtime, engine, parent, options, tag, effectParent)
 }
 

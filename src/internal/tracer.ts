@@ -230,7 +230,9 @@ export const traced = <A, E, R>(
     const effectSpan = effectParent(fiber.cache.span)
     // Unsampled: no span to start or end. A child stays in its parent's context; a new context is only provided.
     const decided = decideUnsampled(runtime, parent, startOptions, effectSpan)
-    if (typeof decided === "string") return decided === parent ? self : Effect.provideService(self, CurrentSpan, decided)
+    if (typeof decided === "string") {
+      return decided === parent ? self : Effect.provideService(self, CurrentSpan, decided)
+    }
     let handle = 0
     let outer: Context.Context<never> | undefined
     return Effect.onExitPrimitive(
