@@ -7,7 +7,6 @@ import type * as Fiber from "effect/Fiber"
 import type { TraceContextInfo } from "../Tracers.ts"
 import { EngineSpan } from "./effectSpan.ts"
 import { CurrentSpan, type Runtime } from "./runtime.ts"
-import * as Unsampled from "./unsampled.ts"
 
 /** @internal An invalid context: outside any trace, or tracing is off. */
 export const invalid: TraceContextInfo = { isValid: false, traceId: "", spanId: "", sampled: false }
@@ -33,9 +32,12 @@ export const currentHandle = (runtime: Runtime, fiber: Fiber.Fiber<unknown, unkn
 
 /** @internal */
 export const of = (runtime: Runtime, handle: number | string): TraceContextInfo => {
-  if (typeof handle === "string") return Unsampled.info(handle)
-  if (handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return invalid
-  const tag = runtime.engine.addon.span_tag(handle, true)
+  // An unsampled context is its traceparent already: its trace id and the id of the span it continues.
+  let tag: string | number = handle
+  if (typeof handle === "number") {
+    if (handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return invalid
+    tag = runtime.engine.addon.span_tag(handle, true)
+  }
   if (typeof tag !== "string") return invalid
   return { isValid: true, traceId: tag.slice(3, 35), spanId: tag.slice(36, 52), sampled: tag.endsWith("1") }
 }

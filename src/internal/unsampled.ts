@@ -6,7 +6,6 @@
  *
  * @internal
  */
-import type { TraceContextInfo } from "../Tracers.ts"
 import type { Engine } from "./engine.ts"
 
 // Lower-case hex digits only, as W3C requires.
@@ -90,15 +89,3 @@ export const binaryTag = (tag: string): Uint8Array => {
   out[28] = parseInt(tag.slice(53, 55), 16)
   return out
 }
-
-/**
- * The trace context of an unsampled span: its trace id and the id of the span it continues.
- *
- * @internal
- */
-export const info = (context: string): TraceContextInfo => ({
-  isValid: true,
-  traceId: context.slice(3, 35),
-  spanId: context.slice(36, 52),
-  sampled: false
-})
