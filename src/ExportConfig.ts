@@ -320,7 +320,7 @@ const resolveTarget = (options: ExportOptions, env: Env): Effect.Effect<ExportTa
     if (options.dynatrace !== undefined) {
       return yield* otlpTarget(options, env, yield* dynatraceUrl("dynatrace.url", options.dynatrace.url), [
         "Authorization",
-        apiTokenHeader(options.dynatrace.apiToken)
+        yield* apiTokenHeader("dynatrace.apiToken", options.dynatrace.apiToken)
       ])
     }
     if (options.tracesEndpoint !== undefined) {
@@ -341,7 +341,7 @@ const resolveTarget = (options: ExportOptions, env: Env): Effect.Effect<ExportTa
       }
       return yield* otlpTarget(options, env, yield* dynatraceUrl(env.dtUrl[0], env.dtUrl[1]), [
         "Authorization",
-        apiTokenHeader(env.dtToken)
+        yield* apiTokenHeader("DT_API_TOKEN", env.dtToken)
       ])
     }
     if (env.tracesEndpoint !== undefined) {
@@ -357,8 +357,14 @@ const resolveTarget = (options: ExportOptions, env: Env): Effect.Effect<ExportTa
     return yield* fileTarget(env.file === undefined ? "default file" : "ONEAGENT_TRACES_FILE", env.file ?? defaultFile)
   })
 
-const apiTokenHeader = (token: Redacted.Redacted<string>): Redacted.Redacted<string> =>
-  Redacted.make(`Api-Token ${Redacted.value(token)}`, { label: "Authorization" })
+// Untyped callers may pass a plain string; it is refused rather than unwrapped, so a token is Redacted end to end.
+const apiTokenHeader = (
+  setting: string,
+  token: Redacted.Redacted<string>
+): Effect.Effect<Redacted.Redacted<string>, ExportConfigError> =>
+  Redacted.isRedacted(token) && typeof Redacted.value(token) === "string"
+    ? Effect.succeed(Redacted.make(`Api-Token ${Redacted.value(token)}`, { label: "Authorization" }))
+    : invalid(setting, "must be a Redacted string (Redacted.make(token))")
 
 const fileTarget = (setting: string, path: string): Effect.Effect<FileTarget, ExportConfigError> =>
   path.trim() === "" || path.includes("\0")
@@ -383,8 +389,12 @@ const otlpTarget = (
     if (options.headers !== undefined) {
       let i = 0
       for (const [name, value] of Object.entries(options.headers)) {
-        const plain = typeof value === "string" ? value : Redacted.value(value)
-        const entry = yield* header("headers", `header ${++i}`, name, plain)
+        const position = `header ${++i}`
+        const plain = Redacted.isRedacted(value) ? Redacted.value(value) : value
+        if (typeof plain !== "string") {
+          return yield* invalid("headers", `${position} must have a string or Redacted string value`)
+        }
+        const entry = yield* header("headers", position, name, plain)
         headers.set(name.toLowerCase(), entry)
       }
     }

@@ -6,6 +6,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Util from "node:util"
 import * as ExportConfig from "../src/ExportConfig.ts"
+import { InitResult, OneAgentSdk } from "../src/index.ts"
 
 const resolveWith = (env: Record<string, string>, options?: ExportConfig.ExportOptions) =>
   ExportConfig.resolve(options).pipe(
@@ -278,4 +279,43 @@ describe("ExportConfig", () => {
         for (const text of renderings(header)) expect(text).not.toContain("SECRETSECRET")
       }))
   })
+})
+
+describe("the SDK layer with a configuration it cannot use", () => {
+  const initResultWith = (env: Record<string, string>, options?: OneAgentSdk.Options) =>
+    OneAgentSdk.use((sdk) => Effect.succeed(sdk.initResult)).pipe(
+      Effect.provide(OneAgentSdk.layer({ export: { shutdownTimeout: 0 }, ...options })),
+      Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
+    )
+
+  it.effect("should fall back to the default file with a warning for every malformed variable, never fail", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
+        [{ DT_URL: "https://abc.live.dynatrace.com" }, "DT_URL"],
+        [{ DT_API_TOKEN: token }, "DT_API_TOKEN"],
+        [{ OTEL_EXPORTER_OTLP_ENDPOINT: "localhost:4318" }, "OTEL_EXPORTER_OTLP_ENDPOINT"],
+        [{ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_HEADERS: "novalue" }, "HEADERS"],
+        [{ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_TIMEOUT: "soon" }, "TIMEOUT"],
+        [{ OTEL_RESOURCE_ATTRIBUTES: "novalue" }, "OTEL_RESOURCE_ATTRIBUTES"],
+        [{ ONEAGENT_CONSOLE: "maybe" }, "ONEAGENT_CONSOLE"]
+      ]
+      for (const [env, setting] of cases) {
+        const result = yield* initResultWith(env)
+        expect(result.status, setting).toBe(InitResult.STATUS_INITIALIZED_WITH_WARNING)
+        expect(result.error).toContain(setting)
+        expect(result.error).toContain(Path.join(".traces", "traces.jsonl"))
+        expect(result.error).not.toContain("SECRETSECRET")
+      }
+    }))
+
+  it.effect("should refuse a plain-string API token from an untyped caller without showing it", () =>
+    Effect.gen(function*() {
+      const dynatrace = { url: "https://abc.live.dynatrace.com", apiToken: token as unknown as Redacted.Redacted }
+      const error = yield* Effect.flip(resolveWith({}, { dynatrace }))
+      expect(error.message).toContain("must be a Redacted string")
+      const result = yield* initResultWith({}, { export: { dynatrace, shutdownTimeout: 0 } })
+      expect(result.status).toBe(InitResult.STATUS_INITIALIZED_WITH_WARNING)
+      expect(result.error).toContain("dynatrace.apiToken")
+      expect(result.error).not.toContain("SECRETSECRET")
+    }))
 })

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
@@ -70,13 +71,17 @@ const resolveWorkerSettings = (options: LifecycleOptions) =>
   ExportConfig.resolveSettings(exportOptionsOf(options)).pipe(
     Effect.map((settings) => ({ settings, warning: undefined as string | undefined })),
     Effect.catch((error) =>
-      Effect.map(ExportConfig.resolveSettings({}), (settings) => ({
+      Effect.map(withoutEnvironment(ExportConfig.resolveSettings({})), (settings) => ({
         settings,
         warning: `${error.message}; using the default settings instead`
       }))
     ),
     Effect.orDie
   )
+
+// The fallback reads no environment: a malformed variable that failed the first resolution would fail it again.
+const withoutEnvironment = <A>(resolve: Effect.Effect<A, ExportConfig.ExportConfigError>) =>
+  Effect.provideService(resolve, ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: {} }))
 
 const exportOptionsOf = (options: LifecycleOptions): ExportConfig.ExportOptions =>
   options.console === undefined ? options.export ?? {} : { ...options.export, console: options.console }
@@ -87,7 +92,7 @@ const resolveExport = (options: LifecycleOptions) => {
   return ExportConfig.resolve(exportOptions).pipe(
     Effect.map((resolved) => ({ resolved, warning: undefined as string | undefined })),
     Effect.catch((error) =>
-      Effect.map(ExportConfig.resolve({ console: exportOptions.console ?? false }), (resolved) => ({
+      Effect.map(withoutEnvironment(ExportConfig.resolve({ console: exportOptions.console ?? false })), (resolved) => ({
         resolved,
         warning: `${error.message}; exporting to the file ${resolved.target._tag === "File" ? resolved.target.path : ""} instead`
       }))
