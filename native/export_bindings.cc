@@ -97,13 +97,16 @@ static bool read_config(Napi::Object c, ExportConfig& out) {
   } else if (!resource.IsUndefined()) {
     return false;
   }
+  Napi::Value console = c.Get("consoleJson");
+  if (console.IsBoolean()) out.console_json = console.As<Napi::Boolean>().Value();
+  else if (!console.IsUndefined()) return false;
   return read_option(c, "scopeName", out.encoder.scope_name) &&
          read_option(c, "scopeVersion", out.encoder.scope_version) &&
          read_count(c, "maxBatchSpans", out.max_batch_spans) && read_count(c, "maxBatchBytes", out.max_batch_bytes) &&
          read_count(c, "intervalMs", out.interval_ms);
 }
 
-/** Starts the export thread: (config, onBatch(bytes | null, spanCount | flushSeq)) → 0, or -1 / -9 / -10 / -13. */
+/** Starts the export thread: (config, onBatch(bytes | null, spanCount | flushSeq, json?)) → 0, or -1 / -9 / -10 / -13. */
 static napi_value JS_exporter_start(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];

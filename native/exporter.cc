@@ -42,6 +42,7 @@ class BufferPool {
 // One call of the JS callback: a batch, or (bytes empty) the completion of flush `seq`.
 struct Delivery {
   std::string bytes;
+  std::string console;  // the OTLP/JSON copy for the console view, when asked for
   uint32_t spans = 0;
   uint64_t seq = 0;
   std::shared_ptr<BufferPool> pool;  // where bytes go back once JS is done with them
@@ -61,8 +62,13 @@ static void call_js(napi_env env, napi_value callback, void*, void* data) {
     delete d;
     return;
   }
-  napi_value args[2], undefined;
+  napi_value args[3], undefined;
   napi_get_undefined(env, &undefined);
+  size_t argc = 2;
+  if (!d->console.empty()) {
+    napi_create_buffer_copy(env, d->console.size(), d->console.data(), nullptr, &args[2]);
+    argc = 3;
+  }
   if (d->bytes.empty()) {
     napi_get_null(env, &args[0]);
     napi_create_double(env, static_cast<double>(d->seq), &args[1]);
@@ -75,7 +81,7 @@ static void call_js(napi_env env, napi_value callback, void*, void* data) {
       recycle(d);
     }
   }
-  napi_call_function(env, undefined, callback, 2, args, nullptr);
+  napi_call_function(env, undefined, callback, argc, args, nullptr);
 }
 
 std::unique_ptr<Exporter> Exporter::start(napi_env env, napi_value on_batch, Engine& engine, ExportConfig config,
@@ -98,7 +104,13 @@ Exporter::Exporter(Engine& engine, ExportConfig config, napi_threadsafe_function
       config_(std::move(config)),
       encoder_(engine.strings(), config_.encoder),
       buffers_(std::make_shared<BufferPool>()),
-      tsfn_(tsfn) {}
+      tsfn_(tsfn) {
+  if (config_.console_json && config_.encoder.format != ExportFormat::Json) {
+    EncoderConfig json = config_.encoder;
+    json.format = ExportFormat::Json;
+    console_ = std::make_unique<BatchEncoder>(engine.strings(), std::move(json));
+  }
+}
 
 Exporter::~Exporter() { stop(false); }
 
@@ -171,6 +183,10 @@ void Exporter::round(uint64_t target, bool stopping) {
       if (r == nullptr) break;
       --budget;
       size_t size = encoder_.stage(*r);
+      if (console_) {
+        console_->stage(*r);
+        console_->commit();
+      }
       delete r;
       if (encoder_.count() > 0 && size > config_.max_batch_bytes) break;
       encoder_.commit();
@@ -179,6 +195,7 @@ void Exporter::round(uint64_t target, bool stopping) {
     if (spans == 0) break;
     auto* d = new Delivery();
     d->bytes = encoder_.take(buffers_->acquire());
+    if (console_ && console_->count() > 0) d->console = console_->take();
     d->pool = buffers_;
     d->spans = spans;
     spans_encoded_ += spans;

@@ -2,7 +2,8 @@
 // hands the bytes to a JS callback through a thread-safe function; it never touches JS values itself.
 //
 // Protocol with the JS callback `onBatch(bytes, n)`:
-//   - onBatch(Buffer, spanCount): one encoded ExportTraceServiceRequest holding spanCount spans.
+//   - onBatch(Buffer, spanCount[, json]): one encoded ExportTraceServiceRequest holding spanCount spans, and with
+//     console_json the same spans as an OTLP/JSON request (for the console view; not size-limited).
 //   - onBatch(null, seq): flush `seq` (a number returned by exporter_flush) is complete: every span that was in
 //     the ring when that flush was requested has been delivered before this call (or counted as dropped).
 //     Completions are cumulative: (null, 7) also completes flushes 1..6, which may get no call of their own.
@@ -33,6 +34,8 @@ struct ExportConfig {
   uint32_t max_batch_spans = 512;
   size_t max_batch_bytes = 4u << 20;
   uint32_t interval_ms = 1000;
+  // Also encode every batch as OTLP/JSON for the console view (only meaningful with the protobuf format).
+  bool console_json = false;
 };
 
 struct ExportStats {
@@ -70,6 +73,7 @@ class Exporter {
   Engine& engine_;
   const ExportConfig config_;
   BatchEncoder encoder_;  // export thread only
+  std::unique_ptr<BatchEncoder> console_;  // export thread only; the JSON copy for the console view, if asked
   // Shared with the deliveries, whose Buffers the JS thread may collect after this exporter is gone.
   std::shared_ptr<BufferPool> buffers_;
   napi_threadsafe_function tsfn_;

@@ -6,7 +6,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Util from "node:util"
 import * as ExportConfig from "../src/ExportConfig.ts"
-import { InitResult, OneAgentSdk } from "../src/index.ts"
+import { InitResult, OneAgentSdk, type OneAgentSdkOptions } from "../src/index.ts"
 
 const resolveWith = (env: Record<string, string>, options?: ExportConfig.ExportOptions) =>
   ExportConfig.resolve(options).pipe(
@@ -282,7 +282,7 @@ describe("ExportConfig", () => {
 })
 
 describe("the SDK layer with a configuration it cannot use", () => {
-  const initResultWith = (env: Record<string, string>, options?: OneAgentSdk.Options) =>
+  const initResultWith = (env: Record<string, string>, options?: OneAgentSdkOptions) =>
     OneAgentSdk.use((sdk) => Effect.succeed(sdk.initResult)).pipe(
       Effect.provide(OneAgentSdk.layer({ export: { shutdownTimeout: 0 }, ...options })),
       Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))

@@ -34,8 +34,10 @@ export interface ExporterAddon {
       readonly maxBatchSpans: number
       readonly maxBatchBytes: number
       readonly intervalMs: number
+      /** Also hand over each batch as OTLP/JSON (the third argument of onBatch), for the console view. */
+      readonly consoleJson?: boolean
     },
-    onBatch: (bytes: Uint8Array | null, countOrSequence: number) => void
+    onBatch: (bytes: Uint8Array | null, countOrSequence: number, json?: Uint8Array) => void
   ): number
   exporter_flush(): number
   exporter_stop(): number
@@ -87,6 +89,8 @@ export interface PipelineOptions {
 export interface PipelineSettings {
   readonly resource: ExportConfig.ResolvedExport["resource"]
   readonly shutdownTimeoutMillis: number
+  /** Print each finished trace as a tree to stderr, whatever the target. */
+  readonly console: boolean
 }
 
 const diagnosticOf = (runtime: Runtime) => (message: string) => notify(runtime, "diagnostic", message)
@@ -123,8 +127,6 @@ export const makeSender = (
     }
     const path = resolved.target.path
     const file = yield* openFile(path, diagnostic)
-    const trees = resolved.console ? consoleTrees((text) => process.stderr.write(text)) : undefined
-    yield* Effect.addFinalizer(() => Effect.sync(() => trees?.close()))
     let exported = 0
     let dropped = 0
     let pending = 0
@@ -153,13 +155,6 @@ export const makeSender = (
           if (ok) exported += count
           else dropped += count
         })
-        if (trees !== undefined) {
-          try {
-            trees.add(spansOf(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")))
-          } catch {
-            // the console view is best effort; the file has the data
-          }
-        }
       },
       state: () => 0,
       stats: () => ({ exported, dropped, pending }),
@@ -237,7 +232,10 @@ export const start = (
       return Math.max(0, sampled - received - nativeDropped)
     }
 
-    const onBatch = (bytes: Uint8Array | null, countOrSequence: number) => {
+    const trees = settings.console ? consoleTrees((text) => process.stderr.write(text)) : undefined
+    yield* Effect.addFinalizer(() => Effect.sync(() => trees?.close()))
+
+    const onBatch = (bytes: Uint8Array | null, countOrSequence: number, json?: Uint8Array) => {
       if (bytes === null) {
         completed = Math.max(completed, countOrSequence)
         for (let i = waiters.length - 1; i >= 0; i--) {
@@ -255,6 +253,14 @@ export const start = (
       } catch {
         // senders do not throw; a throwing user callback inside one must not reach the native callback
       }
+      if (trees !== undefined) {
+        const lines = json ?? bytes
+        try {
+          trees.add(spansOf(Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength).toString("utf8")))
+        } catch {
+          // the console view is best effort; the target has the data
+        }
+      }
       if (tailWaiter !== undefined && inEngine() === 0) Deferred.doneUnsafe(tailWaiter, Effect.void)
     }
 
@@ -265,7 +271,8 @@ export const start = (
       scopeVersion: ExportConfig.sdkVersion,
       maxBatchSpans: options.maxBatchSpans,
       maxBatchBytes: 4 * 1024 * 1024,
-      intervalMs: options.intervalMillis
+      intervalMs: options.intervalMillis,
+      consoleJson: trees !== undefined && sender.format === "protobuf"
     }, onBatch)
     if (status !== 0) {
       diagnostic(`effect-oneagent export: the export thread could not start (status ${status}); spans are not exported`)
