@@ -8,6 +8,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
+import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -723,6 +724,39 @@ describe("export", () => {
       const stats = yield* run.sdk.stats
       expect(stats).toMatchObject({ spansEnded: 6, spansExported: 6, spansDroppedExport: 0, spansPendingExport: 0 })
       expectStatsAddUp(stats)
+    }))
+
+  it.live("processes sharing one traces file keep whole lines: every line parses and no span is lost", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-oneagent-shared-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const file = Path.join(dir, "traces.jsonl")
+      const processes = 4
+      const [rounds, perRound] = [40, 30]
+      const writer = Path.join(import.meta.dirname, "fixtures", "file-writer.ts")
+      const codes = yield* Effect.forEach(Array.from({ length: processes }), () =>
+        Effect.callback<number | null>((resume) => {
+          const child = ChildProcess.execFile(process.execPath, [writer, String(rounds), String(perRound)], {
+            env: { PATH: process.env.PATH ?? "", ONEAGENT_TRACES_FILE: file },
+            timeout: 60_000
+          }, () => resume(Effect.succeed(child.exitCode)))
+        }), { concurrency: "unbounded" })
+      expect(codes).toEqual(Array(processes).fill(0))
+      const lines = Fs.readFileSync(file, "utf8").split("\n")
+      expect(lines.pop()).toBe("")
+      const unparsable = lines.filter((line) => {
+        try {
+          JSON.parse(line)
+          return false
+        } catch {
+          return true
+        }
+      })
+      expect(unparsable.map((line) => line.slice(0, 80))).toEqual([])
+      const spans = lines.flatMap((line) => JSON.parse(line).resourceSpans[0].scopeSpans[0].spans)
+      expect(spans).toHaveLength(processes * rounds * perRound)
+      // Several batches per process, interleaved in the file.
+      expect(lines.length).toBeGreaterThan(processes * 4)
     }))
 
   it.live("a traces file that cannot be written: the spans are counted as dropped, once reported, the app unaffected", () =>

@@ -385,9 +385,13 @@ const openFile = (path: string, diagnostic: (message: string) => void): Effect.E
       const writer: FileWriter = {
         write: (bytes, done) => {
           if (failed || stream === undefined || stream.destroyed) return done(false)
+          // Corked, the line and its newline leave in one writev: an O_APPEND write is not interleaved with
+          // another process's, so services sharing the file keep whole lines.
+          stream.cork()
           stream.write(bytes)
           // Writes complete in order: the newline's callback reports the whole line.
           stream.write(newline, (error) => done(error == null))
+          stream.uncork()
         },
         backlogBytes: () => stream?.writableLength ?? 0,
         // Writes complete in order, so the callback of an empty write means every earlier line is written.
