@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import * as Tracer from "effect/Tracer"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
+import type { Runtime } from "./internal/runtime.ts"
 import { RuntimeKey } from "./internal/service.ts"
 import type { MemorySink } from "./internal/sinks.ts"
 import { OneAgentSdk, type Options } from "./OneAgentSdk.ts"
@@ -54,21 +55,33 @@ export interface Service {
  */
 export class OneAgentTest extends Context.Service<OneAgentTest, Service>()("effect-oneagent/OneAgentTest") {}
 
-const makeService = (sink: () => MemorySink | undefined, openSpans: () => ReadonlyArray<string>): Service => {
-  const all = () => {
-    const s = sink()
-    if (s === undefined) return []
-    s.collect()
-    return s.spans
-  }
-  const spans = Effect.sync(() => all().slice())
+// Each test layer reads only the spans started through it: test layers running at the same time share the one
+// engine and its memory sink, but never each other's spans.
+const makeService = (
+  runtime: Runtime,
+  sink: () => MemorySink | undefined,
+  unavailable: () => string | undefined
+): Service => {
+  const mine = (s: SpanData.SpanData) => runtime.recorded?.has(s.spanId) ?? true
+  // Recording nothing must not read as "nothing was traced": every query dies with the reason instead.
+  const withSpans = <A, E>(f: (spans: ReadonlyArray<SpanData.SpanData>) => Effect.Effect<A, E>) =>
+    Effect.suspend(() => {
+      const s = sink()
+      if (s === undefined) {
+        return Effect.die(
+          new SpanAssertionError({ message: `OneAgentTest records no spans: ${unavailable() ?? "the engine is shut down"}` })
+        )
+      }
+      s.collect()
+      return f(s.spans.filter(mine))
+    })
   return {
-    spans,
+    spans: withSpans(Effect.succeed),
     span: (name) =>
-      Effect.suspend(() => {
-        const found = all().filter((s) => s.name === name)
+      withSpans((all) => {
+        const found = all.filter((s) => s.name === name)
         if (found.length === 1) return Effect.succeed(found[0]!)
-        const names = [...new Set(all().map((s) => s.name))].join(", ")
+        const names = [...new Set(all.map((s) => s.name))].join(", ")
         return Effect.fail(
           new SpanAssertionError({
             message: found.length === 0
@@ -77,22 +90,35 @@ const makeService = (sink: () => MemorySink | undefined, openSpans: () => Readon
           })
         )
       }),
-    children: (span) => Effect.sync(() => SpanData.childrenOf(all(), span)),
+    children: (span) => withSpans((all) => Effect.succeed(SpanData.childrenOf(all, span))),
     parent: (span) =>
-      Effect.suspend(() => {
-        const parent = all().find((s) => s.traceId === span.traceId && s.spanId === span.parentSpanId)
+      withSpans((all) => {
+        const parent = all.find((s) => s.traceId === span.traceId && s.spanId === span.parentSpanId)
         return parent !== undefined
           ? Effect.succeed(parent)
           : Effect.fail(new SpanAssertionError({ message: `span "${span.name}" has no finished parent` }))
       }),
-    tree: Effect.sync(() => SpanData.renderTree(all())),
+    tree: withSpans((all) => Effect.succeed(SpanData.renderTree(all))),
     clear: Effect.sync(() => {
       const s = sink()
       if (s === undefined) return
       s.collect()
+      const kept = s.spans.filter((span) => {
+        if (!mine(span)) return true
+        runtime.recorded?.delete(span.spanId)
+        return false
+      })
       s.spans.length = 0
+      s.spans.push(...kept)
     }),
-    openSpans: Effect.sync(openSpans)
+    openSpans: Effect.sync(() => {
+      const engine = runtime.engine
+      if (engine === undefined || engine.closed) return []
+      const starts = runtime.starts
+      return engine.addon.spans_open().filter(([handle]) => starts === undefined || starts.has(handle)).map((
+        [, name]
+      ) => name)
+    })
   }
 }
 
@@ -109,11 +135,15 @@ export const layer = (options: Options = {}): Layer.Layer<OneAgentSdk | OneAgent
     let sink: MemorySink | undefined
     const sdk = yield* Lifecycle.acquire(options, true, { _tag: "Memory", onSink: (s) => void (sink = s) })
     const runtime = sdk[RuntimeKey]
-    const openSpans = () => {
-      const engine = runtime.engine
-      if (engine === undefined || engine.closed) return []
-      return engine.addon.spans_open().map(([, name]) => name)
-    }
-    const context = Context.make(OneAgentSdk, sdk).pipe(Context.add(OneAgentTest, makeService(() => sink, openSpans)))
+    const unavailable = () =>
+      sdk.initResult.status < 0
+        ? `the engine did not load or initialise: ${sdk.initResult.error}`
+        : runtime.engine !== undefined && !runtime.engine.closed && sink === undefined
+        ? "a production OneAgentSdk.layer owns the running engine and exports its spans; provide only " +
+          "OneAgentTest.layer in tests"
+        : undefined
+    const context = Context.make(OneAgentSdk, sdk).pipe(
+      Context.add(OneAgentTest, makeService(runtime, () => sink, unavailable))
+    )
     return options.effectSpans === false ? context : Context.add(context, Tracer.Tracer, EffectSpan.make(runtime))
   }))

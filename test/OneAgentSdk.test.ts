@@ -38,9 +38,13 @@ describe("OneAgentSdk", () => {
         expect(first.initResult.status).toBe(InitResult.STATUS_INITIALIZED)
         expect(second.initResult.status).toBe(InitResult.STATUS_ALREADY_INITIALIZED)
         yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }), Effect.provide(inner))
+        // The span traced through the second layer went to the engine they share...
+        expect(yield* first.stats).toMatchObject({ spansStarted: 1, spansEnded: 1 })
+        // ...and a test layer reads only the spans traced through it.
         const recorded = outer.mapUnsafe.get(OneAgentTest.OneAgentTest.key) as OneAgentTest.Service
-        // The span traced through the second layer went to the engine they share.
-        expect((yield* recorded.spans).map((s) => s.name)).toEqual(["s/m"])
+        expect(yield* recorded.spans).toEqual([])
+        yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "mine", service: "s" }), Effect.provide(outer))
+        expect((yield* recorded.spans).map((s) => s.name)).toEqual(["s/mine"])
       }).pipe(Effect.scoped))
 
     it.effect("after release the service reports PERMANENTLY_INACTIVE and traces nothing", () =>
@@ -460,6 +464,50 @@ describe("OneAgentSdk", () => {
         expect([...String(span.attributes["oneagent.remote_call.endpoint"])]).toHaveLength(250)
         expect(span.attributes["oneagent.truncated"]).toBe("oneagent.remote_call.endpoint")
       }).pipe(withTest))
+  })
+
+  describe("test layers", () => {
+    it.live("test layers running at the same time each read only their own spans and open spans", () =>
+      Effect.gen(function*() {
+        const [a, b] = yield* Effect.all([Layer.build(OneAgentTest.layer()), Layer.build(OneAgentTest.layer())])
+        const testOf = (context: typeof a) => context.mapUnsafe.get(OneAgentTest.OneAgentTest.key) as OneAgentTest.Service
+        const traceIn = (context: typeof a, service: string) =>
+          Effect.forEach([1, 2, 3], (i) =>
+            Effect.sleep(i).pipe(OneAgentSdk.traceCustomService({ method: `m${i}`, service })), {
+            concurrency: "unbounded"
+          }).pipe(OneAgentSdk.traceIncomingRemoteCall({ ...incoming, service }), Effect.provide(context))
+        const openInB = yield* Effect.forkChild(
+          Effect.never.pipe(OneAgentSdk.traceCustomService({ method: "open", service: "B" }), Effect.provide(b))
+        )
+        yield* Effect.all([traceIn(a, "A"), traceIn(b, "B")], { concurrency: "unbounded" })
+        const names = (spans: ReadonlyArray<{ readonly name: string }>) => spans.map((s) => s.name).sort()
+        expect(names(yield* testOf(a).spans)).toEqual(["A/m1", "A/m2", "A/m3", "A/placeOrder"])
+        expect(names(yield* testOf(b).spans)).toEqual(["B/m1", "B/m2", "B/m3", "B/placeOrder"])
+        expect(yield* testOf(a).openSpans).toEqual([])
+        expect(yield* testOf(b).openSpans).toEqual(["B/open"])
+        yield* testOf(a).clear
+        expect(yield* testOf(a).spans).toEqual([])
+        expect(yield* testOf(b).spans).toHaveLength(4)
+        yield* Fiber.interrupt(openInB)
+      }).pipe(Effect.scoped))
+
+    it.effect("a test layer that cannot record says why instead of reading as \"nothing was traced\"", () =>
+      Effect.gen(function*() {
+        const noEngine = yield* Layer.build(OneAgentTest.layer({ nativeModulePath: "/nonexistent/effect_oneagent.node" }))
+        const test = noEngine.mapUnsafe.get(OneAgentTest.OneAgentTest.key) as OneAgentTest.Service
+        const missing = yield* Effect.exit(test.spans)
+        assert(Exit.isFailure(missing))
+        expect(Cause.pretty(missing.cause)).toContain("OneAgentTest records no spans: the engine did not load")
+
+        const production = yield* Layer.build(OneAgentSdk.layer({ export: { file: "/dev/null" } }))
+        const joined = yield* Layer.build(OneAgentTest.layer())
+        const after = yield* Effect.exit(
+          (joined.mapUnsafe.get(OneAgentTest.OneAgentTest.key) as OneAgentTest.Service).span("s/m")
+        )
+        assert(Exit.isFailure(after))
+        expect(Cause.pretty(after.cause)).toContain("a production OneAgentSdk.layer owns the running engine")
+        expect(production.mapUnsafe.size).toBeGreaterThan(0)
+      }).pipe(Effect.scoped))
   })
 
   describe("without the native engine", () => {

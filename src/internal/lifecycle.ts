@@ -49,7 +49,7 @@ const stderrLogger = (level: string) => (message: string) => {
   process.stderr.write(`[effect-oneagent ${level}] ${message}\n`)
 }
 
-const makeRuntime = (options: LifecycleOptions, strict: boolean): Runtime => {
+const makeRuntime = (options: LifecycleOptions, strict: boolean, mode: SinkMode): Runtime => {
   const finest = options.logLevel === "finest" ||
     (options.logLevel === undefined && /^finest$/i.test(process.env.ONEAGENT_SDK_LOG ?? ""))
   return {
@@ -61,6 +61,7 @@ const makeRuntime = (options: LifecycleOptions, strict: boolean): Runtime => {
     },
     data: dataSettingsOf(options),
     starts: (options.trackOpenSpans ?? strict) ? new Map() : undefined,
+    recorded: mode._tag === "Memory" ? new Set() : undefined,
     ignoreReason: undefined,
     released: false
   }
@@ -108,7 +109,7 @@ export const acquire = (
   mode: SinkMode
 ): Effect.Effect<Service.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const runtime = makeRuntime(options, strict)
+    const runtime = makeRuntime(options, strict, mode)
     if (runtime.starts !== undefined) {
       tracking.layers++
       yield* Effect.addFinalizer(() => Effect.sync(() => void tracking.layers--))

@@ -83,6 +83,8 @@ export interface Runtime {
   readonly data?: DataSettings | undefined
   /** Where each open span was started (an Error whose stack is formatted on demand), when tracking is on. */
   readonly starts?: Map<number, Error> | undefined
+  /** The ids of the spans started through this runtime (test layers, so each reads only its own spans). */
+  readonly recorded?: Set<string> | undefined
   /** No tracing here (forkable primary): calls are ignored with a diagnostic. */
   readonly ignoreReason: string | undefined
   released: boolean
@@ -265,6 +267,11 @@ export const start = (
   }
   if (options.attributes !== undefined) setAttributes(engine, handle, options.attributes)
   if (runtime.starts !== undefined) runtime.starts.set(handle, options.site ?? new Error())
+  if (runtime.recorded !== undefined) {
+    const tag = addon.span_tag(handle, true)
+    // "00-<trace id>-<span id>-<flags>"
+    if (typeof tag === "string") runtime.recorded.add(tag.slice(36, 52))
+  }
   return handle
 }
 
