@@ -225,6 +225,7 @@ export const sdkVersion = "0.1.0"
  */
 export const resolve = (options: ExportOptions = {}): Effect.Effect<ResolvedExport, ExportConfigError> =>
   Effect.gen(function*() {
+    yield* checkTypes(options)
     const env = yield* readEnv
     const target = yield* resolveTarget(options, env)
     return { target, ...yield* settingsOf(options, env) }
@@ -239,7 +240,7 @@ export const resolve = (options: ExportOptions = {}): Effect.Effect<ResolvedExpo
  * @since 0.1.0
  */
 export const resolveSettings = (options: ExportOptions = {}): Effect.Effect<ResolvedSettings, ExportConfigError> =>
-  Effect.flatMap(readEnv, (env) => settingsOf(options, env))
+  Effect.andThen(checkTypes(options), Effect.flatMap(readEnv, (env) => settingsOf(options, env)))
 
 // internal
 
@@ -256,6 +257,26 @@ const settingsOf = (options: ExportOptions, env: Env): Effect.Effect<ResolvedSet
     const consoleTree = options.console ?? (env.console === undefined ? false : yield* parseFlag(env.console))
     return { resource, shutdownTimeoutMillis, maxQueueBatches, console: consoleTree }
   })
+
+// Untyped callers: a value of the wrong type is a configuration error, not a TypeError deep inside.
+const stringOptions = ["endpoint", "tracesEndpoint", "file", "serviceName", "serviceVersion"] as const
+const recordOptions = ["headers", "resourceAttributes", "dynatrace"] as const
+
+const checkTypes = (options: ExportOptions): Effect.Effect<void, ExportConfigError> => {
+  if (typeof options !== "object" || options === null) return invalid("export", "must be an object")
+  for (const key of stringOptions) {
+    const value: unknown = options[key]
+    if (value !== undefined && typeof value !== "string") return invalid(key, "must be a string")
+  }
+  for (const key of recordOptions) {
+    const value: unknown = options[key]
+    if (value !== undefined && (typeof value !== "object" || value === null || Array.isArray(value))) {
+      return invalid(key, "must be an object")
+    }
+  }
+  if (options.console !== undefined && typeof options.console !== "boolean") return invalid("console", "must be a boolean")
+  return Effect.void
+}
 
 const defaultTimeoutMillis = 10_000
 const defaultShutdownTimeoutMillis = 5_000
@@ -427,7 +448,12 @@ const durationMillis = (
   input: Duration.Input,
   allowZero: boolean
 ): Effect.Effect<number, ExportConfigError> => {
-  const duration = Duration.fromInput(input)
+  let duration: Option.Option<Duration.Duration>
+  try {
+    duration = Duration.fromInput(input)
+  } catch {
+    return invalid(setting, "is not a valid duration")
+  }
   if (Option.isNone(duration)) return invalid(setting, "is not a valid duration")
   const millis = Duration.toMillis(duration.value)
   return Number.isFinite(millis) && (allowZero ? millis >= 0 : millis > 0)
@@ -480,12 +506,18 @@ const signalUrl = (setting: string, raw: string): Effect.Effect<string, ExportCo
     return url.href
   })
 
+// The API token travels with every request: over plain http only to this machine.
+const loopbackHosts = new Set(["localhost", "127.0.0.1", "[::1]"])
+
 const dynatraceUrl = (setting: string, raw: string): Effect.Effect<string, ExportConfigError> =>
-  Effect.map(parseHttpUrl(setting, raw), (url) => {
+  Effect.flatMap(parseHttpUrl(setting, raw), (url) => {
+    if (url.protocol === "http:" && !loopbackHosts.has(url.hostname)) {
+      return invalid(setting, "must be an https URL: the API token would travel in clear text")
+    }
     const base = url.pathname.replace(/\/+$/, "")
     // Users often paste the OTLP base from the Dynatrace docs; do not double it.
     url.pathname = base.endsWith("/api/v2/otlp") ? `${base}/v1/traces` : `${base}/api/v2/otlp/v1/traces`
-    return url.href
+    return Effect.succeed(url.href)
   })
 
 // RFC 9110 token characters; a value must not smuggle a line break into the request.

@@ -16,6 +16,7 @@ import type { ExportOptions } from "./ExportConfig.ts"
 import type { InitResult } from "./InitResult.ts"
 import type { Sampler } from "./Sampler.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
+import { checkOptions } from "./internal/options.ts"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Families from "./internal/families.ts"
 import * as TraceContext from "./internal/traceContext.ts"
@@ -153,8 +154,9 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
    * @category layers
    */
   static readonly layer = (options: Options = {}): Layer.Layer<OneAgentSdk> => {
-    const sdk = Layer.effect(OneAgentSdk)(Lifecycle.acquire(options, false, { _tag: "Export" }))
-    return options.effectSpans === false ? sdk : tracerLayer.pipe(Layer.provideMerge(sdk))
+    const checked = checkOptions(options)
+    const sdk = Layer.effect(OneAgentSdk)(Lifecycle.acquire(checked, false, { _tag: "Export" }))
+    return checked.options.effectSpans === false ? sdk : tracerLayer.pipe(Layer.provideMerge(sdk))
   }
 
   /**

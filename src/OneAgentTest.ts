@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer"
 import * as Tracer from "effect/Tracer"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
+import { checkOptions } from "./internal/options.ts"
 import type { Runtime } from "./internal/runtime.ts"
 import { RuntimeKey } from "./internal/service.ts"
 import type { MemorySink } from "./internal/sinks.ts"
@@ -133,7 +134,8 @@ const makeService = (
 export const layer = (options: Options = {}): Layer.Layer<OneAgentSdk | OneAgentTest> =>
   Layer.effectContext(Effect.gen(function*() {
     let sink: MemorySink | undefined
-    const sdk = yield* Lifecycle.acquire(options, true, { _tag: "Memory", onSink: (s) => void (sink = s) })
+    const checked = checkOptions(options)
+    const sdk = yield* Lifecycle.acquire(checked, true, { _tag: "Memory", onSink: (s) => void (sink = s) })
     const runtime = sdk[RuntimeKey]
     const unavailable = () =>
       sdk.initResult.status < 0
@@ -145,5 +147,7 @@ export const layer = (options: Options = {}): Layer.Layer<OneAgentSdk | OneAgent
     const context = Context.make(OneAgentSdk, sdk).pipe(
       Context.add(OneAgentTest, makeService(runtime, () => sink, unavailable))
     )
-    return options.effectSpans === false ? context : Context.add(context, Tracer.Tracer, EffectSpan.make(runtime))
+    return checked.options.effectSpans === false
+      ? context
+      : Context.add(context, Tracer.Tracer, EffectSpan.make(runtime))
   }))

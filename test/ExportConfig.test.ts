@@ -137,6 +137,32 @@ describe("ExportConfig", () => {
         for (const text of renderings(credentials)) expect(text).not.toContain(token)
       }))
 
+    it.effect("should refuse to send the API token over plain http, except to this machine", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(resolveWith({ DT_URL: "http://abc.live.dynatrace.com", DT_API_TOKEN: token }))
+        expect(error.message).toContain("must be an https URL")
+        expect(error.message).not.toContain("SECRETSECRET")
+        const local = yield* resolveWith({ DT_URL: "http://localhost:9999/e/abc", DT_API_TOKEN: token })
+        expect(otlp(local).url).toBe("http://localhost:9999/e/abc/api/v2/otlp/v1/traces")
+      }))
+
+    it.effect("should fail with ExportConfigError, not a TypeError, on options of the wrong type", () =>
+      Effect.gen(function*() {
+        const cases: ReadonlyArray<readonly [Record<string, unknown>, string]> = [
+          [{ file: 5 }, "file"],
+          [{ endpoint: 4318 }, "endpoint"],
+          [{ resourceAttributes: null }, "resourceAttributes"],
+          [{ dynatrace: null }, "dynatrace"],
+          [{ headers: "x=y" }, "headers"],
+          [{ endpoint: "http://c:4318", headers: { "x-n": 5 } }, "header 1"]
+        ]
+        for (const [options, setting] of cases) {
+          const error = yield* Effect.flip(resolveWith({}, options as ExportConfig.ExportOptions))
+          expect(error._tag).toBe("ExportConfigError")
+          expect(error.message).toContain(setting)
+        }
+      }))
+
     it.effect("should require both DT_URL and DT_API_TOKEN", () =>
       Effect.gen(function*() {
         const noToken = yield* Effect.flip(resolveWith({ DT_URL: "https://abc.live.dynatrace.com" }))

@@ -1,6 +1,14 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Cause, Data, Effect, Exit, Fiber, Layer, Scope } from "effect"
-import { AgentState, ChannelType, InitResult, OneAgentSdk, OneAgentTest, type Tracers } from "../src/index.ts"
+import {
+  AgentState,
+  ChannelType,
+  InitResult,
+  OneAgentSdk,
+  type OneAgentSdkOptions,
+  OneAgentTest,
+  type Tracers
+} from "../src/index.ts"
 
 class PaymentDeclined extends Data.TaggedError("PaymentDeclined")<{ readonly message: string }> {}
 
@@ -46,6 +54,58 @@ describe("OneAgentSdk", () => {
         yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "mine", service: "s" }), Effect.provide(outer))
         expect((yield* recorded.spans).map((s) => s.name)).toEqual(["s/mine"])
       }).pipe(Effect.scoped))
+
+    it.effect("options it cannot use (wrong types from untyped callers) fall back to their defaults, with the reasons", () =>
+      Effect.gen(function*() {
+        const diagnostics: Array<string> = []
+        const hostile: Record<string, unknown> = {
+          diagnosticCallback: (m: string) => diagnostics.push(m),
+          bufferSize: -1,
+          maxAttributes: 0,
+          exportInterval: 0,
+          logLevel: "loud",
+          captureHeaders: "ALL",
+          redactHeaders: "x",
+          trackOpenSpans: "yes",
+          export: { file: 5, shutdownTimeout: 0 }
+        }
+        Object.defineProperty(hostile, "sampler", { get: () => { throw new Error("getter") }, enumerable: true })
+        const result = yield* Effect.gen(function*() {
+          const sdk = yield* OneAgentSdk
+          const value = yield* Effect.succeed(42).pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
+          return { value, initResult: sdk.initResult, stats: yield* sdk.stats }
+        }).pipe(Effect.provide(OneAgentSdk.layer(hostile as OneAgentSdkOptions)))
+        expect(result.value).toBe(42)
+        expect(result.stats).toMatchObject({ spansStarted: 1, spansEnded: 1 })
+        expect(result.initResult.status).toBe(InitResult.STATUS_INITIALIZED_WITH_WARNING)
+        for (const option of ["bufferSize", "maxAttributes", "exportInterval", "logLevel", "captureHeaders", "redactHeaders", "trackOpenSpans", "sampler", "file"]) {
+          expect(result.initResult.error).toContain(option)
+          expect(diagnostics.join("\n")).toContain(option)
+        }
+      }))
+
+    it.effect("null options, a relative or wrong nativeModulePath: never a throw, InitResult says what to do", () =>
+      Effect.gen(function*() {
+        const nullOptions = yield* OneAgentSdk.use((sdk) => Effect.succeed(sdk.initResult)).pipe(
+          Effect.provide(OneAgentSdk.layer(null as unknown as OneAgentSdkOptions))
+        )
+        expect(nullOptions.error).toContain("the options must be an object")
+        const initResultWith = (nativeModulePath: string) =>
+          OneAgentSdk.use((sdk) => Effect.succeed(sdk.initResult)).pipe(
+            Effect.provide(OneAgentSdk.layer({ nativeModulePath, export: { file: "/dev/null", shutdownTimeout: 0 } }))
+          )
+        // Relative to the working directory, as a user means it.
+        const relative = yield* initResultWith("./prebuilds/linux-x64/effect-oneagent.node")
+        expect(relative.status).toBeGreaterThanOrEqual(0)
+        const missing = yield* initResultWith("./nowhere/effect-oneagent.node")
+        expect(missing.status).toBe(InitResult.STATUS_LOAD_ERROR)
+        expect(missing.error).toContain("nativeModulePath")
+        expect(missing.error).toContain(`prebuilds/${process.platform}-${process.arch}/effect-oneagent.node`)
+        // A module that loads but is not the engine.
+        const other = yield* initResultWith("./node_modules/node-gyp-build/index.js")
+        expect(other.status).toBe(InitResult.STATUS_LOAD_ERROR)
+        expect(other.error).toContain("is not the effect-oneagent native engine")
+      }))
 
     it.effect("after release the service reports PERMANENTLY_INACTIVE and traces nothing", () =>
       Effect.gen(function*() {

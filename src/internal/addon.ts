@@ -5,7 +5,7 @@
  */
 import { readdirSync } from "node:fs"
 import { createRequire } from "node:module"
-import { join } from "node:path"
+import { join, resolve as resolvePath } from "node:path"
 import { fileURLToPath } from "node:url"
 
 /** @internal A finished span as `records_drain` returns it. */
@@ -96,6 +96,8 @@ const cache = new Map<string, LoadResult>()
  * @internal
  */
 export const load = (path?: string): LoadResult => {
+  // A relative path is the user's, so it is relative to the working directory, not to this file.
+  if (path !== undefined) path = resolvePath(path)
   const key = path ?? packageRoot
   let result = cache.get(key)
   if (result === undefined) {
@@ -121,6 +123,15 @@ const loadUncached = (path: string | undefined): LoadResult => {
       : require(path) as Addon
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error)
+    if (path !== undefined) {
+      return {
+        _tag: "Failed",
+        found: false,
+        message: `The effect-oneagent native engine could not be loaded from nativeModulePath ${path} (${reason}). ` +
+          `Point nativeModulePath at the package's prebuilds/${process.platform}-${process.arch}/effect-oneagent.node ` +
+          `(or a build of it), or leave it unset. Tracing is disabled; the application runs unchanged.`
+      }
+    }
     const shipped = prebuiltPlatforms()
     const platform = `${process.platform}-${process.arch}`
     return {
@@ -134,7 +145,18 @@ const loadUncached = (path: string | undefined): LoadResult => {
         `Tracing is disabled; the application runs unchanged.`
     }
   }
-  const [version, abi] = addon.engine_version()
+  let version: string
+  let abi: number
+  try {
+    ;[version, abi] = addon.engine_version()
+  } catch {
+    return {
+      _tag: "Failed",
+      found: false,
+      message: `${path ?? "The module node-gyp-build found"} is not the effect-oneagent native engine ` +
+        `(it has no engine_version). Tracing is disabled; the application runs unchanged.`
+    }
+  }
   if (abi !== ABI_VERSION) {
     return {
       _tag: "Failed",

@@ -20,6 +20,7 @@ import * as Export from "./export.ts"
 import { dataSettingsOf, notify, type Runtime, tracking } from "./runtime.ts"
 import { samplerOf } from "./sampling.ts"
 import * as Service from "./service.ts"
+import type { CheckedOptions } from "./options.ts"
 import * as Sinks from "./sinks.ts"
 
 /** @internal The library's own version, the first half of `agentVersionString`. */
@@ -44,6 +45,9 @@ const initResultOf = (joined: boolean, warning: string | undefined, what: string
     : warning !== undefined
     ? { status: InitResult.STATUS_INITIALIZED_WITH_WARNING, error: warning }
     : { status: InitResult.STATUS_INITIALIZED, error: undefined }
+
+const joinWarnings = (a: string | undefined, b: string | undefined) =>
+  a === undefined ? b : b === undefined ? a : `${a}; ${b}`
 
 const stderrLogger = (level: string) => (message: string) => {
   process.stderr.write(`[effect-oneagent ${level}] ${message}\n`)
@@ -104,12 +108,15 @@ const resolveExport = (options: LifecycleOptions) => {
 
 /** @internal */
 export const acquire = (
-  options: LifecycleOptions,
+  checked: CheckedOptions,
   strict: boolean,
   mode: SinkMode
 ): Effect.Effect<Service.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
+    const options = checked.options
     const runtime = makeRuntime(options, strict, mode)
+    for (const problem of checked.problems) notify(runtime, "diagnostic", `effect-oneagent: ${problem}`)
+    const optionProblems = checked.problems.length === 0 ? undefined : checked.problems.join("; ")
     if (runtime.starts !== undefined) {
       tracking.layers++
       yield* Effect.addFinalizer(() => Effect.sync(() => void tracking.layers--))
@@ -125,7 +132,7 @@ export const acquire = (
     }
     const version = `${LIBRARY_VERSION}/${loaded.version}`
     const role: Cluster.Role = mode._tag === "Export" ? Cluster.role(options.forkable) : { _tag: "Standalone" }
-    if (role._tag === "Primary") return yield* acquirePrimary(runtime, options, version)
+    if (role._tag === "Primary") return yield* acquirePrimary(runtime, options, version, optionProblems)
     const acquired = EngineModule.acquire(loaded.addon, {
       ringCapacity: options.bufferSize ?? 65_536,
       ...samplerOf(runtime, options),
@@ -166,7 +173,7 @@ export const acquire = (
           }).pipe(Scope.provide(pipelineScope))
         } else {
           const { resolved, warning: problem } = yield* resolveExport(options)
-          warning = role.warning === undefined ? problem : problem === undefined ? role.warning : `${role.warning}; ${problem}`
+          warning = joinWarnings(role.warning, problem)
           if (role.warning !== undefined) notify(live, "diagnostic", role.warning)
           if (problem !== undefined) notify(live, "diagnostic", problem)
           pipeline = yield* Effect.gen(function*() {
@@ -183,7 +190,7 @@ export const acquire = (
       mode.onSink(engine.sink as Sinks.MemorySink)
     }
     return Service.make(live, {
-      result: initResultOf(status === 2, warning, "engine"),
+      result: initResultOf(status === 2, joinWarnings(optionProblems, warning), "engine"),
       found: true,
       compatible: true,
       version
@@ -202,7 +209,8 @@ const noStats = () => Service.emptyStats
 const acquirePrimary = (
   runtime: Runtime,
   options: LifecycleOptions,
-  version: string
+  version: string,
+  optionProblems: string | undefined
 ): Effect.Effect<Service.Service, never, Scope.Scope> =>
   Effect.gen(function*() {
     const primary: Runtime = { ...runtime, ignoreReason: Cluster.primaryIgnoreReason }
@@ -213,7 +221,7 @@ const acquirePrimary = (
     notify(primary, "verbose", "forkable primary: tracing is off in this process; cluster workers forked from " +
       "now on trace and send their batches here")
     return Service.make(primary, {
-      result: initResultOf(collector.status === 2, warning, "forkable primary"),
+      result: initResultOf(collector.status === 2, joinWarnings(optionProblems, warning), "forkable primary"),
       found: true,
       compatible: true,
       version
