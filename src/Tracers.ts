@@ -9,7 +9,9 @@ import type { Channel } from "./Channel.ts"
 /**
  * A started tracer. It ends when the scope it was acquired in closes, with the outcome of that scope's
  * Exit, or earlier through {@link Tracer.end}. While it is open it is the parent of every tracer started
- * in the same scope and in fibers forked from it.
+ * in the same scope and in fibers forked from it. Acquire it directly in the scope's code: a combinator
+ * around its acquisition that restores the fiber's context (`Effect.fn("name")`, `Effect.withSpan`,
+ * `Effect.provideService`, ...) also restores the previous current span.
  *
  * @since 0.1.0
  * @category models

@@ -8,6 +8,7 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import * as Messaging from "../Messaging.ts"
 import * as WebRequest from "../WebRequest.ts"
@@ -47,14 +48,25 @@ export class TracerImpl {
   readonly operation: string
   /** An unsampled span kept without the engine (handle 0): its context, for the tags it sends. */
   readonly unsampled: string
+  /** The current span before this one started: current again once this one ends. */
+  readonly parent: number | string
   endedExplicitly = false
 
-  constructor(tag: string, runtime: Runtime, started: number | string, operation: string) {
+  constructor(tag: string, runtime: Runtime, started: number | string, operation: string, parent: number | string) {
     this._tag = tag
     this.runtime = runtime
     this.handle = typeof started === "number" ? started : 0
     this.unsampled = typeof started === "string" ? started : ""
     this.operation = operation
+    this.parent = parent
+  }
+
+  // After an explicit end, later spans of this fiber are no longer its children (as after the scope's close).
+  private restoreParent(fiber: Fiber.Fiber<unknown, unknown>): void {
+    const self = this.handle > 0 ? this.handle : this.unsampled
+    if (self !== "" && fiber.getRef(CurrentSpan) === self) {
+      fiber.setContext(Context.add(fiber.context, CurrentSpan, this.parent))
+    }
   }
 
   /**
@@ -74,16 +86,22 @@ export class TracerImpl {
   }
 
   get end(): Effect.Effect<void> {
-    return Effect.sync(() => {
+    return Effect.withFiber((fiber) => {
       if (this.unsampled !== "") {
-        if (this.unsampledOpen("end")) this.endedExplicitly = true
-        return
+        if (this.unsampledOpen("end")) {
+          this.endedExplicitly = true
+          this.restoreParent(fiber)
+        }
+        return Effect.void
       }
       const engine = this.handle > 0 ? engineOf(this.runtime, `${this.operation}.end`) : undefined
-      if (engine === undefined) return
+      if (engine === undefined) return Effect.void
+      const first = !this.endedExplicitly
       this.endedExplicitly = true
       this.runtime.starts?.delete(this.handle)
       report(this.runtime, engine.addon.span_end(this.handle), `${this.operation}.end`)
+      if (first) this.restoreParent(fiber)
+      return Effect.void
     })
   }
 
@@ -191,7 +209,7 @@ export const scoped = <T>(
   return Effect.uninterruptible(Effect.withFiber((fiber) => {
     const parent = fiber.getRef(CurrentSpan)
     const started = start(runtime, parent, startOptions, operation, effectParent(fiber.cache.span))
-    const tracer = new TracerImpl(tag, runtime, started, operation)
+    const tracer = new TracerImpl(tag, runtime, started, operation, parent)
     if (started === 0 || started === parent) return Effect.succeed(tracer as T)
     const scope = Context.getUnsafe(fiber.context, Scope.Scope)
     fiber.setContext(Context.add(fiber.context, CurrentSpan, started))
