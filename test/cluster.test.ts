@@ -353,6 +353,13 @@ describe("forkable mode on a cluster", () => {
         expect(diagnostics[0]).toContain("sent json batches, but the target takes protobuf")
         expect(diagnostics[1]).toContain("malformed batch of 5 spans")
         expect(verbose.filter((m) => m.includes("receiving batches from cluster worker pid 4242"))).toHaveLength(1)
+
+        // A worker still sending after the primary released: nothing silently lost, the drops are counted.
+        cluster.emit("message", worker, message("base64", encodedBatch("late", 4242).toString("base64"), "protobuf", 7))
+        cluster.emit("message", worker, message("base64", encodedBatch("later", 4242).toString("base64"), "protobuf", 2))
+        expect(yield* sdk.stats).toMatchObject({ spansExported: 3, spansDroppedExport: 8 + 9 })
+        expect(diagnostics).toHaveLength(3)
+        expect(diagnostics[2]).toContain("sent spans after the forkable primary shut its export down")
       }))
 
     it("roles: forkable in a primary makes it the primary; otherwise, and with forkable: false, on its own", () => {

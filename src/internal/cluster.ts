@@ -216,6 +216,10 @@ interface Running {
 
 let running: Running | undefined
 
+// After the last release, batches that workers still send are dropped here, and counted so that they are not lost
+// silently: by the closed collector's stats and in one diagnostic. A new collector takes over from it.
+let stopLateCount: (() => void) | undefined
+
 const bytesOf = (batch: BatchMessage): Uint8Array | undefined => {
   const data = batch.data
   switch (batch.encoding) {
@@ -255,6 +259,7 @@ export const acquirePrimary = (
         running.refs++
         return { sender: running.sender, status: 2 as const, stats: running.stats }
       }
+      stopLateCount?.()
       const diagnostic = (text: string) => notify(runtime, "diagnostic", message(text))
       const scope = yield* Scope.make()
       const sender = yield* makeSender(runtime, resolved).pipe(Scope.provide(scope))
@@ -292,8 +297,22 @@ export const acquirePrimary = (
       else delete process.env[ENV_IPC]
       cluster.on("message", onMessage)
 
+      let late = 0
+      const countLate = (_worker: unknown, value: unknown) => {
+        if (!isBatch(value)) return
+        if (late === 0) {
+          diagnostic("a cluster worker sent spans after the forkable primary shut its export down; they are " +
+            "dropped and counted in its stats (release the primary's SDK after its workers')")
+        }
+        late += typeof value.spans === "number" && value.spans > 0 ? Math.floor(value.spans) : 0
+      }
       const close = Effect.gen(function*() {
         cluster.off("message", onMessage)
+        cluster.on("message", countLate)
+        stopLateCount = () => {
+          cluster.off("message", countLate)
+          stopLateCount = undefined
+        }
         restore(ENV, previous.format)
         restore(ENV_IPC, previous.ipc)
         const left = yield* sender.flush(resolved.shutdownTimeoutMillis)
@@ -302,7 +321,7 @@ export const acquirePrimary = (
       })
       const stats = () => {
         const s = sender.stats()
-        return { exported: s.exported, dropped: s.dropped + rejected, pending: s.pending }
+        return { exported: s.exported, dropped: s.dropped + rejected + late, pending: s.pending }
       }
       running = { refs: 1, sender, stats, close }
       return { sender, status: 0 as const, stats }
