@@ -257,6 +257,24 @@ describe("transport", () => {
         expect((yield* t.flush(1_000)).pendingSpans).toBe(0)
       }))
 
+    it.live("should tell the count of a full queue that never drains, at 10, 100, ... batches and at shutdown", () =>
+      Effect.gen(function*() {
+        const srv = yield* server(() => "stall")
+        const scope = yield* Scope.make()
+        const { diagnostics, transport: t } = yield* transport(target(srv.port), { ...fast, maxQueueBatches: 2 }).pipe(
+          Scope.provide(scope)
+        )
+        for (let i = 0; i < 2 + 100; i++) t.offer(bytes(10, i), 3)
+        expect(diagnostics.filter((d) => d.includes("queue still full"))).toEqual([
+          expect.stringContaining("dropped 10 batches (30 spans) so far"),
+          expect.stringContaining("dropped 100 batches (300 spans) so far")
+        ])
+        yield* Scope.close(scope, Exit.void)
+        expect(diagnostics.filter((d) => d.includes("full until shutdown"))).toEqual([
+          expect.stringContaining("dropped 100 batches (300 spans)")
+        ])
+      }))
+
     it.live("should return from flush by its deadline while the server stalls", () =>
       Effect.gen(function*() {
         const srv = yield* server(() => "stall")

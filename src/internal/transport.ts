@@ -153,6 +153,10 @@ export const makeOtlpHttpTransport: (
       fullDroppedBatches++
       fullDroppedSpans += spans
       droppedSpans += spans
+      // While the target stays down the episode may never end: its count is also told at 10, 100, 1000, ... batches.
+      if (isPowerOfTen(fullDroppedBatches)) {
+        diagnostic(`export queue still full: dropped ${fullDroppedBatches} batches (${fullDroppedSpans} spans) so far`)
+      }
       return
     }
     if (fullDroppedBatches > 0) {
@@ -318,6 +322,9 @@ export const makeOtlpHttpTransport: (
   yield* Effect.addFinalizer(() =>
     Effect.sync(() => {
       closed = true
+      if (fullDroppedBatches > 0) {
+        diagnostic(`export queue was full until shutdown; dropped ${fullDroppedBatches} batches (${fullDroppedSpans} spans)`)
+      }
       const lost = queuedSpans + inFlightSpans
       bodies.fill(undefined)
       size = 0
@@ -419,4 +426,11 @@ const call = <A>(hook: (a: A) => void, a: A): void => {
   } catch {
     // ignored on purpose
   }
+}
+
+// 10, 100, 1000, ...
+const isPowerOfTen = (n: number): boolean => {
+  if (n < 10) return false
+  while (n % 10 === 0) n /= 10
+  return n === 1
 }
