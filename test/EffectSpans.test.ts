@@ -6,6 +6,21 @@ const withTest = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.pro
 const incoming = { method: "handle", service: "Orders", endpoint: "rpc://orders" } as const
 
 describe("Effect spans", () => {
+  it.effect("array attributes of primitives stay arrays; other objects are recorded as JSON", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      yield* Effect.annotateCurrentSpan({ ids: [1, 2, 3], tags: ["a", "b"], nested: { a: [1] } }).pipe(
+        Effect.withSpan("arrays", { attributes: { flags: [true, false] } })
+      )
+      const span = yield* test.span("arrays")
+      expect(span.attributes).toMatchObject({
+        ids: [1, 2, 3],
+        tags: ["a", "b"],
+        flags: [true, false],
+        nested: "{\"a\":[1]}"
+      })
+    }).pipe(withTest))
+
   it.effect("Effect.withSpan inside and outside SDK tracers builds one tree", () =>
     Effect.gen(function*() {
       const test = yield* OneAgentTest.OneAgentTest

@@ -41,6 +41,12 @@ export const toAttributeValue = (value: unknown): AttributeValue => {
   }
 }
 
+const isPrimitiveArray = (value: unknown): value is ReadonlyArray<string | number | boolean> =>
+  Array.isArray(value) && value.length > 0 && value.every((item) => {
+    const type = typeof item
+    return type === "string" || type === "number" || type === "boolean"
+  })
+
 /** @internal An Effect span that is an engine span. */
 export class EngineSpan implements Tracer.Span {
   readonly _tag = "Span"
@@ -96,6 +102,11 @@ export class EngineSpan implements Tracer.Span {
 
   attribute(key: string, value: unknown): void {
     if (this.status._tag === "Ended") return
+    if (isPrimitiveArray(value)) {
+      // The engine merges the values of a repeated key into one array value (OTLP arrayValue).
+      for (const item of value) setAttribute(this.runtime, this.handle, key, item, "Effect span attribute")
+      return
+    }
     setAttribute(this.runtime, this.handle, key, toAttributeValue(value), "Effect span attribute")
   }
 
