@@ -8,7 +8,7 @@
  * channel, so they start fast and hold no HTTP exporter of their own. A worker that dies loses at most the batch it
  * had not sent yet; the others keep exporting.
  *
- * Run: node examples/cluster.ts
+ * Run: npx node examples/cluster.ts
  *
  *   WORKERS=2       how many workers (default 2)
  *   REQUESTS=12     how many requests the primary sends to its own server before shutting down (default 12)

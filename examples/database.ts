@@ -2,7 +2,7 @@
  * SQL database requests: a database info object created once, and each query traced inside the
  * service call that runs it (a query outside any trace is not recorded, as in the seed).
  *
- * Run: node examples/database.ts
+ * Run: npx node examples/database.ts
  */
 import { Effect } from "effect"
 import { ChannelType, Database, OneAgentSdk } from "../src/index.ts"

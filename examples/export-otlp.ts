@@ -2,7 +2,7 @@
  * Exporting to a real backend: an OpenTelemetry Collector, Jaeger, Tempo, a local OneAgent or Dynatrace, chosen
  * by environment variables alone; the code does not change.
  *
- * Run: node examples/export-otlp.ts
+ * Run: npx node examples/export-otlp.ts
  *
  * Where the spans go (the first one set wins):
  *

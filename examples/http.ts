@@ -3,7 +3,7 @@
  * traced fetch client that calls it twice, then exits. Each call is one trace: the client's CLIENT span,
  * and under it the server's SERVER span (named after the route), with the handler's own spans below.
  *
- * Run: node examples/http.ts   (prints each trace as a tree to stderr; spans go to .traces/http.jsonl)
+ * Run: npx node examples/http.ts   (prints each trace as a tree to stderr; spans go to .traces/http.jsonl)
  */
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"

@@ -2,7 +2,7 @@
  * Messaging: a producer sends messages carrying the tag in their properties, a consumer fiber receives
  * and processes them; each message's processing continues the producer's trace.
  *
- * Run: node examples/messaging.ts
+ * Run: npx node examples/messaging.ts
  */
 import { Effect, Fiber, Queue } from "effect"
 import { ChannelType, Messaging, OneAgentSdk } from "../src/index.ts"

@@ -11,14 +11,16 @@ import { receiver, spansOf } from "./support/otlp.ts"
 
 const root = Path.resolve(import.meta.dirname, "..")
 
-const runMain = (env: Record<string, string>) =>
+const runExample = (name: string, env: Record<string, string>, cwd = root) =>
   Effect.callback<{ readonly code: number | null; readonly stderr: string }>((resume) => {
-    const child = ChildProcess.execFile(process.execPath, [Path.join(root, "examples", "main.ts")], {
-      cwd: root,
+    const child = ChildProcess.execFile(process.execPath, [Path.join(root, "examples", name)], {
+      cwd,
       env: { PATH: process.env.PATH ?? "", ...env },
       timeout: 30_000
     }, (_error, _stdout, stderr) => resume(Effect.succeed({ code: child.exitCode, stderr })))
   })
+
+const runMain = (env: Record<string, string>) => runExample("main.ts", env)
 
 // The names of the spans in one printed trace, in print order.
 const printedTrees = (stderr: string): Map<string, Array<string>> => {
@@ -69,4 +71,24 @@ describe("examples/main.ts (npm start)", () => {
       expect(spans.map((s) => s.name).sort()).toEqual([...expectedSpans, ...expectedSpans].sort())
       expect(spans.filter((s) => s.traceId === continuedTrace)).toHaveLength(4)
     }))
+})
+
+describe("the other examples", () => {
+  // Each runs with one command and prints its traces; the root spans each example is about.
+  const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+    ["web.ts", ["GET [client]", "GET [server]", "HTTP 404"]],
+    ["http.ts", ["GET [client]", "GET /orders/:id [server]", "load order"]],
+    ["database.ts", ["[client]", "db.query.text"]],
+    ["messaging.ts", ["send orders [producer]", "process orders [consumer]", "receive orders [consumer]"]]
+  ]
+  for (const [name, expected] of cases) {
+    it.live(`${name} runs and prints its traces`, () =>
+      Effect.gen(function*() {
+        const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "oneagent-example-"))
+        const { code, stderr } = yield* runExample(name, {}, dir)
+        Fs.rmSync(dir, { recursive: true, force: true })
+        expect(code, stderr).toBe(0)
+        for (const text of expected) expect(stderr).toContain(text)
+      }))
+  }
 })
