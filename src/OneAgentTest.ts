@@ -13,7 +13,7 @@ import * as Tracer from "effect/Tracer"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { checkOptions } from "./internal/options.ts"
-import type { Runtime } from "./internal/runtime.ts"
+import { MisuseError, type Runtime } from "./internal/runtime.ts"
 import { RuntimeKey } from "./internal/service.ts"
 import type { MemorySink } from "./internal/sinks.ts"
 import { OneAgentSdk, type Options } from "./OneAgentSdk.ts"
@@ -28,6 +28,16 @@ import * as SpanData from "./SpanData.ts"
 export class SpanAssertionError extends Data.TaggedError("SpanAssertionError")<{
   readonly message: string
 }> {}
+
+/**
+ * The defect the strict test layer raises on API misuse: `Cause` holds it as a die, with the rule that was
+ * broken in its message.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const OneAgentMisuseError: new(message: string) => Error & { readonly _tag: "OneAgentMisuseError" } =
+  MisuseError
 
 /**
  * @since 0.1.0

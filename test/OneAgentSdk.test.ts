@@ -464,6 +464,9 @@ describe("OneAgentSdk", () => {
           const exit = yield* Effect.exit(Effect.scoped(Effect.flatMap(sdk.traceOutgoingRemoteCall(outgoing), misuse)))
           assert(Exit.isFailure(exit))
           expect(Cause.pretty(exit.cause)).toContain("already ended")
+          const defect = Cause.squash(exit.cause)
+          expect(defect).toBeInstanceOf(OneAgentTest.OneAgentMisuseError)
+          expect(defect).toMatchObject({ _tag: "OneAgentMisuseError" })
         }
       }).pipe(withTest))
 

@@ -193,7 +193,7 @@ export const reportOpenSpans = (
   const lines = open.slice(0, 50).map(([handle, name, startNs]) => {
     const where = siteOf(runtime, handle)
     return `  ${name} (open ${Math.max(0, Number(now - startNs) / 1e6).toFixed(0)} ms)` +
-      (where === undefined ? "" : `\n    started at ${where.split("\n").join("\n    ")}`)
+      (where === undefined ? "" : `\n    started ${where.split("\n").join("\n    ")}`)
   })
   const more = open.length > 50 ? `\n  ... and ${open.length - 50} more` : ""
   notify(runtime, "diagnostic", `shutdown: ${open.length} span(s) were never ended and are lost:\n${lines.join("\n")}${more}`)
