@@ -523,6 +523,7 @@ const dynatraceUrl = (setting: string, raw: string): Effect.Effect<string, Expor
 // RFC 9110 token characters; a value must not smuggle a line break into the request.
 const headerName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const headerValue = /^[^\r\n\0]*$/
+const latin1 = /^[\u0000-\u00ff]*$/
 
 const header = (
   setting: string,
@@ -536,6 +537,9 @@ const header = (
   }
   if (!headerValue.test(value)) {
     return invalid(setting, `the value of header "${name}" contains a line break or NUL`)
+  }
+  if (!latin1.test(value)) {
+    return invalid(setting, `the value of header "${name}" has characters outside Latin-1, which HTTP cannot send`)
   }
   return Effect.succeed([name, Redacted.make(value.trim(), { label: name })] as const)
 }

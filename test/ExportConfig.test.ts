@@ -154,7 +154,8 @@ describe("ExportConfig", () => {
           [{ resourceAttributes: null }, "resourceAttributes"],
           [{ dynatrace: null }, "dynatrace"],
           [{ headers: "x=y" }, "headers"],
-          [{ endpoint: "http://c:4318", headers: { "x-n": 5 } }, "header 1"]
+          [{ endpoint: "http://c:4318", headers: { "x-n": 5 } }, "header 1"],
+          [{ endpoint: "http://c:4318", headers: { "x-token": "tök€n" } }, "outside Latin-1"]
         ]
         for (const [options, setting] of cases) {
           const error = yield* Effect.flip(resolveWith({}, options as ExportConfig.ExportOptions))

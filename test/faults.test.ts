@@ -525,8 +525,10 @@ Ncow7aemrTge4Ow6JP9s4UBL9ktf
       )
       const before = process.env.NODE_TLS_REJECT_UNAUTHORIZED
       const verbose: Array<string> = []
+      const diagnostics: Array<string> = []
       const running = yield* start(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, {
-        verboseCallback: (m) => verbose.push(m)
+        verboseCallback: (m) => verbose.push(m),
+        diagnosticCallback: (m) => diagnostics.push(m)
       })
       yield* workload(running, 500)
       yield* Effect.sleep("300 millis")
@@ -534,8 +536,9 @@ Ncow7aemrTge4Ow6JP9s4UBL9ktf
       expect(requests).toBe(0)
       expect(end.stats.spansExported).toBe(0)
       expect(end.stats.spansDroppedExport).toBe(500)
-      // Retried as a network error naming the certificate problem, then dropped at shutdown.
-      expect(verbose.join("\n")).toMatch(/network error \w*(CERT|SELF_SIGNED|VERIFY)\w*/)
+      // Not retried (the next try would meet the same certificate): dropped with the code and what to do.
+      expect(diagnostics.join("\n")).toMatch(/network error \w*(CERT|SELF_SIGNED|VERIFY)\w* \(not retryable: .*NODE_EXTRA_CA_CERTS/)
+      expect(verbose.filter((m) => m.includes("retry"))).toEqual([])
       expect(process.env.NODE_TLS_REJECT_UNAUTHORIZED).toBe(before)
     }).pipe(Effect.scoped), 30_000)
 

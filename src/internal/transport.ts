@@ -272,6 +272,10 @@ export const makeOtlpHttpTransport: (
         return true
       }
       const reason = outcome.status === 0 ? outcome.error : `HTTP ${outcome.status}`
+      if (outcome.error !== undefined && outcome.hint !== undefined) {
+        diagnostic(`${where} failed with ${reason} (not retryable: ${outcome.hint}); dropped a batch of ${spans} spans`)
+        return false
+      }
       if (outcome.status !== 0 && !retryableStatus(outcome.status)) {
         const why = outcome.status >= 300 && outcome.status < 400
           ? "redirects are not followed: configure the final URL"
@@ -343,8 +347,8 @@ export const makeOtlpHttpTransport: (
 // internal
 
 type Outcome =
-  | { readonly status: number; readonly retryAfter: string | null; readonly error?: undefined }
-  | { readonly status: 0; readonly retryAfter: null; readonly error: string }
+  | { readonly status: number; readonly retryAfter: string | null; readonly error?: undefined; readonly hint?: undefined }
+  | { readonly status: 0; readonly retryAfter: null; readonly error: string; readonly hint: string | undefined }
 
 const retryableStatus = (status: number): boolean =>
   status === 429 || status === 502 || status === 503 || status === 504
@@ -357,7 +361,7 @@ const postOnce = (
   interrupted: AbortSignal
 ): Promise<Outcome> =>
   new Promise((resolve) => {
-    if (interrupted.aborted) return resolve(failure("request aborted"))
+    if (interrupted.aborted) return resolve(failure({ error: "request aborted", hint: undefined }))
     let req: Http.ClientRequest | undefined
     let answer: Outcome | undefined
     let settled = false
@@ -373,9 +377,9 @@ const postOnce = (
       settle(outcome)
       req?.destroy()
     }
-    const onAbort = () => stop(failure("request aborted"))
+    const onAbort = () => stop(failure({ error: "request aborted", hint: undefined }))
     // Bounds connect, upload and answer together; a status already received is still the verdict.
-    const timer = setTimeout(() => stop(answer ?? failure(`no answer within ${timeoutMillis} ms`)), timeoutMillis)
+    const timer = setTimeout(() => stop(answer ?? failure({ error: `no answer within ${timeoutMillis} ms`, hint: undefined })), timeoutMillis)
     interrupted.addEventListener("abort", onAbort, { once: true })
     try {
       req = open()
@@ -394,14 +398,27 @@ const postOnce = (
     }
   })
 
-const failure = (error: string): Outcome => ({ status: 0, retryAfter: null, error })
+const failure = ({ error, hint }: { readonly error: string; readonly hint: string | undefined }): Outcome => ({
+  status: 0,
+  retryAfter: null,
+  error,
+  hint
+})
 
 // Node's errors carry a code (ECONNREFUSED, ECONNRESET, DEPTH_ZERO_SELF_SIGNED_CERT, ...), and only the code is
-// reported: some messages quote the offending value, which may be a header.
-const describeError = (error: unknown): string => {
+// reported: some messages quote the offending value, which may be a header. Errors that the next try would meet
+// again are not retried; the hint says what to change.
+const describeError = (error: unknown): { readonly error: string; readonly hint: string | undefined } => {
   const code = typeof error === "object" && error !== null ? (error as { readonly code?: unknown }).code : undefined
-  if (typeof code === "string") return `network error ${code}`
-  return error instanceof Error ? `network error (${error.message})` : "network error"
+  if (typeof code !== "string") {
+    return { error: error instanceof Error ? `network error (${error.message})` : "network error", hint: undefined }
+  }
+  const hint = /CERT|ERR_TLS|VERIFY/.test(code)
+    ? "the receiver's certificate is not trusted; add its CA with NODE_EXTRA_CA_CERTS"
+    : /^ERR_(INVALID_CHAR|INVALID_HTTP_TOKEN|HTTP_INVALID_HEADER_VALUE)$/.test(code)
+    ? "a configured header cannot be sent"
+    : undefined
+  return { error: `network error ${code}`, hint }
 }
 
 const gzipBytes = (body: Uint8Array): Effect.Effect<Uint8Array, Error> =>
