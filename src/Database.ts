@@ -161,15 +161,21 @@ export const otelSystemName = (vendor: string): string => {
  * **Details**
  *
  * One pass over the statement, so a quote inside a comment or an identifier never opens a literal that swallows
- * the rest. Strings are `'...'` (quotes doubled inside), PostgreSQL `E'...'` and dollar-quoted `$tag$...$tag$`, and
- * for MySQL and MariaDB also `"..."` and backslash escapes. An unterminated string is masked to the end. A comment
- * keeps its place, not its text.
+ * the rest. Strings are `'...'` (quotes doubled inside), PostgreSQL `E'...'` and dollar-quoted `$tag$...$tag$`,
+ * Oracle `q'[...]'`, and for MySQL and MariaDB also `"..."` and backslash escapes. Numbers include hex, octal and
+ * binary (`0x1F`, `0o17`, `0b101`) and SQL Server's money (`$12.50`). `[...]` is a quoted identifier only for the
+ * vendors that quote with it (SQL Server, Sybase, SQLite, Access); elsewhere it is an array or subscript whose
+ * contents are masked. An unterminated string, quoted identifier or comment is masked to the end. A comment
+ * (block comments nest, as in PostgreSQL and SQL Server) keeps its place, not its text.
  *
  * @since 0.1.0
  * @category attributes
  */
 export const maskLiterals = (statement: string, vendor?: string): string => {
   const mysql = vendor !== undefined && /^(mysql|mariadb)$/i.test(vendor)
+  const lowerVendor = vendor?.toLowerCase() ?? ""
+  const tsql = transactSql.has(lowerVendor)
+  const brackets = tsql || bracketQuoting.has(lowerVendor)
   let out = ""
   let i = 0
   const n = statement.length
@@ -184,9 +190,8 @@ export const maskLiterals = (statement: string, vendor?: string): string => {
       continue
     }
     if (c === "/" && next === "*") {
-      const end = statement.indexOf("*/", i + 2)
       out += "/* ? */"
-      i = end === -1 ? n : end + 2
+      i = endOfComment(statement, i)
       continue
     }
     if (c === "'" || (c === "\"" && mysql)) {
@@ -197,12 +202,11 @@ export const maskLiterals = (statement: string, vendor?: string): string => {
       out += "?"
       continue
     }
-    if (c === "\"" || c === "`" || c === "[") {
-      // A quoted identifier, copied as it is.
+    if (c === "\"" || c === "`" || (c === "[" && brackets)) {
+      // A quoted identifier, copied as it is; unterminated, it may be anything.
       const end = statement.indexOf(c === "[" ? "]" : c, i + 1)
-      const stop = end === -1 ? n : end + 1
-      out += statement.slice(i, stop)
-      i = stop
+      out += end === -1 ? `${c}?` : statement.slice(i, end + 1)
+      i = end === -1 ? n : end + 1
       continue
     }
     if (c === "$") {
@@ -210,6 +214,12 @@ export const maskLiterals = (statement: string, vendor?: string): string => {
       if (tag !== null) {
         const end = statement.indexOf(tag[0], i + tag[0].length)
         i = end === -1 ? n : end + tag[0].length
+        out += "?"
+        continue
+      }
+      // SQL Server's money literal ($12.50); elsewhere $1 is a parameter, no data.
+      if (tsql && (isDigit(next) || (next === "." && isDigit(statement[i + 2])))) {
+        i = endOfNumber(statement, i + 1)
         out += "?"
         continue
       }
@@ -227,6 +237,12 @@ export const maskLiterals = (statement: string, vendor?: string): string => {
       let j = i + 1
       while (j < n && /[\w$]/.test(statement[j]!)) j++
       const word = statement.slice(i, j)
+      if (statement[j] === "'" && /^n?q$/i.test(word)) {
+        // Oracle's alternative quoting: q'[it's]' ends at the delimiter's partner followed by a quote.
+        i = endOfQuoted(statement, j)
+        out += word.slice(0, -1) + "?"
+        continue
+      }
       out += /^(?:true|false)$/i.test(word) ? "?" : word
       i = j
       continue
@@ -237,7 +253,30 @@ export const maskLiterals = (statement: string, vendor?: string): string => {
   return out
 }
 
+// Vendors (lower case) of Transact-SQL, with `[name]` identifiers and `$12.50` money; and others that quote with `[`.
+const transactSql = new Set(["sqlserver", "sql server", "mssql", "sybase"])
+const bracketQuoting = new Set(["sqlite", "access", "ms access"])
+
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9"
+
+// The index after the block comment at `start`. Comments nest (PostgreSQL, SQL Server); for vendors where they do not,
+// this masks more, never less. Unterminated: the end of the statement.
+const endOfComment = (s: string, start: number): number => {
+  let depth = 0
+  let i = start
+  while (i < s.length) {
+    if (s[i] === "/" && s[i + 1] === "*") {
+      depth++
+      i += 2
+    } else if (s[i] === "*" && s[i + 1] === "/") {
+      i += 2
+      if (--depth === 0) return i
+    } else {
+      i++
+    }
+  }
+  return s.length
+}
 
 // The index after the string opened by `quote` at `start`: a doubled quote stays inside, and with escapes so does
 // a backslash-escaped character. Unterminated: the end of the statement.
@@ -257,24 +296,36 @@ const endOfString = (s: string, start: number, quote: string, escapes: boolean):
   return s.length
 }
 
-// The index after the number at `start`: hex (0x...), or digits with a fraction and an exponent.
+const closingDelimiter: Record<string, string> = { "[": "]", "{": "}", "(": ")", "<": ">" }
+
+// The index after Oracle's q'<d>...<d>' whose quote is at `quote`. Unterminated: the end of the statement.
+const endOfQuoted = (s: string, quote: number): number => {
+  const open = s[quote + 1]
+  if (open === undefined) return s.length
+  const end = s.indexOf(`${closingDelimiter[open] ?? open}'`, quote + 2)
+  return end === -1 ? s.length : end + 2
+}
+
+// The index after the number at `start`: hex, octal or binary (0x.., 0o.., 0b..), or digits with a fraction and an
+// exponent; `_` may separate digits (PostgreSQL 16). Letters run into it (0b2, 12abc) are masked with it.
 const endOfNumber = (s: string, start: number): number => {
   let i = start
-  if (s[i] === "0" && (s[i + 1] === "x" || s[i + 1] === "X")) {
+  const radix = s[i] === "0" ? s[i + 1]?.toLowerCase() : undefined
+  if (radix === "x" || radix === "o" || radix === "b") {
     i += 2
-    while (i < s.length && /[0-9a-fA-F]/.test(s[i]!)) i++
-    return i
+  } else {
+    i = endOfDigits(s, i)
+    if (s[i] === "." && isDigit(s[i + 1])) i = endOfDigits(s, i + 1)
+    const signed = (s[i + 1] === "+" || s[i + 1] === "-") && isDigit(s[i + 2])
+    if ((s[i] === "e" || s[i] === "E") && (isDigit(s[i + 1]) || signed)) i = endOfDigits(s, i + 2)
   }
-  while (isDigit(s[i])) i++
-  if (s[i] === "." && isDigit(s[i + 1])) {
-    i++
-    while (isDigit(s[i])) i++
-  }
-  const signed = (s[i + 1] === "+" || s[i + 1] === "-") && isDigit(s[i + 2])
-  if ((s[i] === "e" || s[i] === "E") && (isDigit(s[i + 1]) || signed)) {
-    i += 2
-    while (isDigit(s[i])) i++
-  }
+  while (i < s.length && /[\w$]/.test(s[i]!)) i++
+  return i
+}
+
+const endOfDigits = (s: string, start: number): number => {
+  let i = start
+  while (isDigit(s[i]) || (s[i] === "_" && isDigit(s[i + 1]))) i++
   return i
 }
 
@@ -285,6 +336,24 @@ const endOfNumber = (s: string, start: number): number => {
  * @category attributes
  */
 export const operationOf = (statement: string): string | undefined => {
-  const match = /^\s*(?:\/\*.*?\*\/\s*)*([a-z]+)/is.exec(statement)
-  return match === null ? undefined : match[1]!.toUpperCase()
+  // One forward scan past whitespace and block comments: a regex for this backtracks exponentially on hostile input.
+  const n = statement.length
+  let i = 0
+  while (i < n) {
+    if (/\s/.test(statement[i]!)) {
+      i++
+    } else if (statement[i] === "/" && statement[i + 1] === "*") {
+      const end = statement.indexOf("*/", i + 2)
+      if (end === -1) return undefined
+      i = end + 2
+    } else {
+      break
+    }
+  }
+  let j = i
+  while (j < n && isLetter(statement.charCodeAt(j))) j++
+  return j === i ? undefined : statement.slice(i, j).toUpperCase()
 }
+
+// ASCII letters only, as SQL keywords are.
+const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)

@@ -46,6 +46,7 @@ import { effectParent, EngineSpan } from "./internal/effectSpan.ts"
 import * as Families from "./internal/families.ts"
 import { CurrentSpan, endWithExit, notify, report, type Runtime, start } from "./internal/runtime.ts"
 import { RuntimeKey } from "./internal/service.ts"
+import { isSampled } from "./internal/traceContext.ts"
 import { addResponseHeadersUnsafe, setStatusCodeUnsafe } from "./internal/tracer.ts"
 import { OneAgentSdk } from "./OneAgentSdk.ts"
 import type * as WebRequest from "./WebRequest.ts"
@@ -228,7 +229,7 @@ class RequestSpan extends EngineSpan {
       startTime: BigInt(0),
       kind: "server",
       root: false,
-      sampled: typeof tag !== "string" || tag.endsWith("1")
+      sampled: typeof tag !== "string" || isSampled(tag)
     })
     this.method = method
     this.redactedNames = redactedNames

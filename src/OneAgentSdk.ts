@@ -22,6 +22,7 @@ import * as Families from "./internal/families.ts"
 import * as TraceContext from "./internal/traceContext.ts"
 import {
   CurrentSpan,
+  describeFailure,
   notify,
   readArguments,
   type Runtime,
@@ -302,9 +303,9 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
     const operation = "traceSqlDatabaseRequest"
     return tracedWith(self, operation, (runtime) => Families.sqlStart(runtime, info, statement, operation),
       options === undefined ? undefined : (runtime, handle, value) => {
-        const rows = derive(runtime, operation, options.rowsReturned, value)
+        const rows = derive(runtime, operation, () => options.rowsReturned, value)
         if (rows !== undefined) setAttribute(runtime, handle, "db.response.returned_rows", rows, operation)
-        const trips = derive(runtime, operation, options.roundTripCount, value)
+        const trips = derive(runtime, operation, () => options.roundTripCount, value)
         if (trips !== undefined) setAttribute(runtime, handle, "oneagent.db.round_trip_count", trips, operation)
       })
   })
@@ -512,13 +513,20 @@ function isEffectFirst(args: IArguments): boolean {
   }
 }
 
-// Derives end data from a success value with the user's function; a throwing function is reported, not raised.
-const derive = <A, B>(runtime: Runtime, operation: string, f: ((a: A) => B) | undefined, value: A): B | undefined => {
-  if (f === undefined) return undefined
+// Derives end data from a success value with the user's function; reading the option (null options from untyped
+// callers) or calling it may throw anything, even a value without toString: reported, never raised.
+const derive = <A, B>(
+  runtime: Runtime,
+  operation: string,
+  option: () => ((a: A) => B) | undefined,
+  value: A
+): B | undefined => {
   try {
-    return f(value)
+    const f = option()
+    return f === undefined ? undefined : f(value)
   } catch (error) {
-    notify(runtime, "diagnostic", `${operation}: deriving end data failed: ${String(error)}`)
+    const failure = describeFailure(error)
+    notify(runtime, "diagnostic", `${operation}: deriving end data failed: ${failure.type}: ${failure.message}`)
     return undefined
   }
 }
@@ -529,9 +537,9 @@ const webResponse = <A>(
   operation: string
 ) =>
 (runtime: Runtime, handle: number, value: A) => {
-  const code = derive(runtime, operation, options.statusCode, value)
+  const code = derive(runtime, operation, () => options.statusCode, value)
   if (code !== undefined) setStatusCodeUnsafe(runtime, handle, code, tag, operation)
-  const headers = derive(runtime, operation, options.responseHeaders, value)
+  const headers = derive(runtime, operation, () => options.responseHeaders, value)
   if (headers !== undefined) addResponseHeadersUnsafe(runtime, handle, headers, operation)
 }
 

@@ -119,8 +119,19 @@ const standardPrefixes = ["rpc.", "http.", "url.", "db.", "messaging.", "server.
 const formatValue = (value: AttributeValue): string =>
   Array.isArray(value) ? `[${value.map((v) => formatValue(v)).join(", ")}]` : JSON.stringify(value)
 
+const shortEscapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" }
+
+// Span data comes from requests: control characters (C0, DEL, C1) would let it move the cursor, recolour or retitle
+// the terminal, or forge tree lines. Each is written as an escape instead.
+const escapeControls = (line: string): string =>
+  line.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => shortEscapes[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
+
 /**
- * Renders spans as one indented tree per trace: name, kind, duration, status and key attributes.
+ * Renders spans as one indented tree per trace: name, kind, duration, status and key attributes. Control characters
+ * in them are escaped (`\n`, `\u001b`), so each span is one line and nothing reaches the terminal as a command.
  *
  * @since 0.1.0
  * @category rendering
@@ -133,14 +144,14 @@ export const renderTree = (spans: ReadonlyArray<SpanData>): string => {
       .map((k) => `${k}=${formatValue(span.attributes[k]!)}`)
     const custom = Object.keys(span.attributes).filter((k) => !standardPrefixes.some((p) => k.startsWith(p))).map((k) => `${k}=${formatValue(span.attributes[k]!)}`)
     const details = [...attrs, ...custom].join(" ")
-    lines.push(
+    lines.push(escapeControls(
       `${"  ".repeat(depth)}${depth === 0 ? "" : "└─ "}${span.name} [${span.kind}] ${span.durationMillis.toFixed(2)} ms ${mark}` +
         (details === "" ? "" : `  ${details}`)
-    )
+    ))
     for (const child of childrenOf(spans, span)) visit(child, depth + 1)
   }
   for (const root of roots(spans)) {
-    lines.push(`trace ${root.traceId}`)
+    lines.push(escapeControls(`trace ${root.traceId}`))
     visit(root, 1)
   }
   return lines.join("\n")

@@ -25,12 +25,27 @@ export const DYNATRACE_HTTP_HEADER_NAME = "X-dynaTrace"
 export const SENSITIVE_HEADERS: ReadonlyArray<string> = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
 
 /**
- * Header values as Node and fetch give them: one string, several, or none.
+ * Headers as Node, fetch and plain code give them: an object of names to one value, several or none (Node's
+ * `IncomingHttpHeaders`); a WHATWG `Headers` or a `Map` (anything with `forEach(value, name)`); or
+ * `[name, value]` pairs.
  *
  * @since 0.1.0
  * @category models
  */
-export type Headers = Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+export type Headers =
+  | Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
+  | HeadersLike
+  | ReadonlyArray<readonly [name: string, value: string]>
+
+/**
+ * A WHATWG `Headers`, a `Map` or anything else that lists its headers with `forEach(value, name)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HeadersLike {
+  forEach(callback: (value: unknown, name: string) => void): void
+}
 
 /**
  * @since 0.1.0
@@ -129,19 +144,43 @@ export interface OutgoingWebRequestTracer extends Tracer, WebResponse, OutgoingT
  * @category headers
  */
 export const header = (headers: Headers | undefined, name: string): string | undefined => {
-  if (typeof headers !== "object" || headers === null) return undefined
   const lower = name.toLowerCase()
-  for (const key in headers) {
-    if (key.toLowerCase() !== lower) continue
-    // Untyped callers and message brokers hand over numbers, nulls and objects too; they never throw here.
-    const value: unknown = headers[key]
-    if (value === undefined || value === null) return undefined
-    if (typeof value === "string") return value
-    try {
-      return Array.isArray(value) ? value.map(String).join(",") : String(value)
-    } catch {
-      return undefined
-    }
+  let found: Array<string> | undefined
+  try {
+    forEachHeader(headers, (key, value) => {
+      // Untyped callers and message brokers hand over numbers, nulls and objects too; they never throw here.
+      if (value === undefined || value === null || key.toLowerCase() !== lower) return
+      found ??= []
+      found.push(typeof value === "string" ? value : Array.isArray(value) ? value.map(String).join(",") : String(value))
+    })
+  } catch {
+    return undefined
   }
-  return undefined
+  return found?.join(",")
+}
+
+/**
+ * Calls `f` with each header, whichever form the headers come in (a value may be an array of values). Anything that
+ * is not headers has none.
+ *
+ * @since 0.1.0
+ * @category headers
+ * @internal
+ */
+export const forEachHeader = (headers: Headers | undefined, f: (name: string, value: unknown) => void): void => {
+  if (typeof headers !== "object" || headers === null) return
+  if (Array.isArray(headers)) {
+    for (const pair of headers as ReadonlyArray<unknown>) {
+      if (Array.isArray(pair) && typeof pair[0] === "string") f(pair[0], pair[1])
+    }
+  } else if (typeof (headers as Partial<HeadersLike>).forEach === "function") {
+    // for...in would list a Headers' or Map's methods, not its headers.
+    const like: HeadersLike = headers as HeadersLike
+    like.forEach((value, name) => {
+      if (typeof name === "string") f(name, value)
+    })
+  } else {
+    const record = headers as Readonly<Record<string, unknown>>
+    for (const name in record) f(name, record[name])
+  }
 }

@@ -1,5 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
+import { Worker } from "node:worker_threads"
 import { ChannelType, Database, OneAgentSdk, OneAgentTest } from "../src/index.ts"
 
 const withTest = <A, E, R>(self: Effect.Effect<A, E, R>, options?: Parameters<typeof OneAgentTest.layer>[0]) =>
@@ -11,6 +12,24 @@ const northwind = {
   channel: { type: ChannelType.TCP_IP, endpoint: "db.internal:1433" }
 } as const
 const incoming = { method: "list", service: "Orders", endpoint: "rpc://orders" } as const
+
+// Database.operationOf of each statement, in a worker that is stopped after `millis`: code that never returns (a
+// backtracking regex) fails the test instead of hanging it.
+const operationsInWorker = (statements: ReadonlyArray<string>, millis: number) =>
+  Effect.callback<ReadonlyArray<string | undefined>, Error>((resume) => {
+    const worker = new Worker(
+      `const { parentPort, workerData } = require("node:worker_threads")
+      import(workerData.module).then((Database) => parentPort.postMessage(workerData.statements.map(Database.operationOf)))`,
+      { eval: true, workerData: { module: new URL("../src/Database.ts", import.meta.url).href, statements } }
+    )
+    const timer = setTimeout(() => resume(Effect.fail(new Error(`operationOf did not return within ${millis} ms`))), millis)
+    worker.once("message", (operations) => resume(Effect.succeed(operations)))
+    worker.once("error", (error) => resume(Effect.fail(error)))
+    return Effect.sync(() => {
+      clearTimeout(timer)
+      void worker.terminate()
+    })
+  })
 
 describe("Database", () => {
   it.effect("a SQL request inside a trace: CLIENT span with db.* attributes, rows and round trips", () =>
@@ -114,6 +133,41 @@ describe("Database", () => {
       assert(Exit.isFailure(exit))
       expect(Cause.pretty(exit.cause)).toContain("was released")
     }).pipe(withTest))
+
+  it.effect("finds the operation past any number of leading comments, in one pass (no backtracking)", () =>
+    Effect.gen(function*() {
+      const comments = "/**/".repeat(10_000)
+      const operations = yield* operationsInWorker([
+        `${comments}(SELECT 1)`,
+        `${comments} \n select 1`,
+        `/* a */ /*/ b */ update t`,
+        `/* unterminated select`
+      ], 10_000)
+      expect(operations).toEqual([undefined, "SELECT", "UPDATE", undefined])
+    }), 20_000)
+
+  it("maskLiterals: [ quotes identifiers only where the vendor does; binary, money, q-quoted and nested-comment literals", () => {
+    const mask = Database.maskLiterals
+    // PostgreSQL arrays and subscripts hold data; SQL Server's [name] is a name.
+    expect(mask("SELECT * FROM t WHERE tags && ARRAY['ssn:123-45-6789'] OR card = ANY(ARRAY[4111111111111111])", "PostgreSQL"))
+      .toBe("SELECT * FROM t WHERE tags && ARRAY[?] OR card = ANY(ARRAY[?])")
+    expect(mask("SELECT data[12345] FROM t", "PostgreSQL")).toBe("SELECT data[?] FROM t")
+    expect(mask("SELECT * FROM [my table] WHERE [col] = 'x'", "SQLServer")).toBe("SELECT * FROM [my table] WHERE [col] = ?")
+    expect(mask("SELECT * FROM [t] WHERE a = 1", "sqlite")).toBe("SELECT * FROM [t] WHERE a = ?")
+    // Binary, octal and hex literals are masked whole, digit separators too.
+    expect(mask("SELECT * FROM t WHERE flags = 0b101101 AND o = 0o17 AND h = 0xFF AND n = 1_000_000", "MySQL"))
+      .toBe("SELECT * FROM t WHERE flags = ? AND o = ? AND h = ? AND n = ?")
+    // Money is a literal in SQL Server; $1 is a PostgreSQL parameter.
+    expect(mask("UPDATE acct SET balance = $1234.56", "SQLServer")).toBe("UPDATE acct SET balance = ?")
+    expect(mask("UPDATE acct SET balance = $1", "PostgreSQL")).toBe("UPDATE acct SET balance = $1")
+    // Nested comments: what follows an inner */ is still comment.
+    expect(mask("SELECT 1 /* outer /* nested */ password=hunter2 */ FROM t", "PostgreSQL")).toBe("SELECT ? /* ? */ FROM t")
+    expect(mask("SELECT 1 /* a /* b */ hunter2", "MySQL")).toBe("SELECT ? /* ? */")
+    // Oracle's q-quoting, whose text may hold quotes.
+    expect(mask("UPDATE t SET note = q'[it's Bob's secret]', n = nq'{x}'", "Oracle")).toBe("UPDATE t SET note = ?, n = n?")
+    // An unterminated quoted identifier may be anything: masked to the end.
+    expect(mask(`SELECT "a FROM t WHERE p = 'hunter2'`, "PostgreSQL")).toBe(`SELECT "?`)
+  })
 
   it("maps vendors to OpenTelemetry db.system.name and finds the operation", () => {
     expect(Database.otelSystemName("PostgreSQL")).toBe("postgresql")

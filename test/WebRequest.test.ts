@@ -1,5 +1,6 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
+import { UrlParams } from "effect/http"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
 import { OneAgentSdk, OneAgentTest, WebRequest } from "../src/index.ts"
@@ -173,6 +174,118 @@ describe("WebRequest", () => {
       expect(headers).toEqual({ traceparent: tag, [WebRequest.DYNATRACE_HTTP_HEADER_NAME]: tag })
       expect(yield* OneAgentSdk.outgoingHeaders).toEqual({})
     }).pipe(withTest))
+
+  it.effect("headers as fetch's Headers, a Map or [name, value] pairs are recorded like a plain object", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const info = yield* OneAgentSdk.createWebApplicationInfo(app)
+      const tag = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+      yield* Effect.void.pipe(OneAgentSdk.traceOutgoingWebRequest({
+        url: "http://x.test/headers",
+        method: "GET",
+        headers: new Headers({ "X-Request-Id": "42", authorization: "Bearer secret" }),
+        responseHeaders: () => new Map<string, string | ReadonlyArray<string>>([["set-cookie", ["a=1", "b=2"]], ["etag", "e1"]])
+      }))
+      yield* Effect.void.pipe(OneAgentSdk.traceOutgoingWebRequest({
+        url: "http://x.test/pairs",
+        method: "PUT",
+        headers: [["x-request-id", "43"], ["accept", "a"], ["accept", "b"]]
+      }))
+      yield* Effect.void.pipe(OneAgentSdk.traceIncomingWebRequest(info, {
+        url: "/in",
+        method: "GET",
+        route: "/in",
+        headers: new Headers({ traceparent: tag, host: "shop.test", "user-agent": "ua" })
+      }))
+      const fetched = yield* test.span("GET")
+      expect(Object.keys(fetched.attributes).filter((k) => k.startsWith("http."))).toEqual([
+        "http.request.method",
+        "http.request.header.authorization",
+        "http.request.header.x-request-id",
+        "http.response.header.set-cookie",
+        "http.response.header.etag"
+      ])
+      expect(fetched.attributes).toMatchObject({
+        "http.request.header.x-request-id": "42",
+        "http.request.header.authorization": "[REDACTED]",
+        "http.response.header.set-cookie": ["[REDACTED]", "[REDACTED]"],
+        "http.response.header.etag": "e1"
+      })
+      expect((yield* test.span("PUT")).attributes).toMatchObject({
+        "http.request.header.x-request-id": "43",
+        "http.request.header.accept": ["a", "b"]
+      })
+      const incoming = yield* test.span("GET /in")
+      expect([incoming.traceId, incoming.parentSpanId]).toEqual(["4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"])
+      expect(incoming.attributes).toMatchObject({ "url.full": "http://shop.test/in", "user_agent.original": "ua" })
+    }).pipe(Effect.scoped, withTest))
+
+  it.effect("credentials in URLs are redacted: userinfo, and signature query values (UrlParams.CurrentRedactedNames)", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const info = yield* OneAgentSdk.createWebApplicationInfo(app)
+      yield* Effect.void.pipe(OneAgentSdk.traceOutgoingWebRequest({
+        url: "https://svc:hunter2@api.example.com/v1/pay?AWSAccessKeyId=AK&Signature=S1&sig=S2&X-Goog-Signature=S3&n=1",
+        method: "POST"
+      }))
+      yield* Effect.void.pipe(
+        OneAgentSdk.traceIncomingWebRequest(info, {
+          url: "/reset?token=RESET-SECRET&lang=en",
+          method: "GET",
+          route: "/reset",
+          headers: { host: "shop.test" }
+        }),
+        Effect.provideService(UrlParams.CurrentRedactedNames, ["token"])
+      )
+      // Malformed or relative: still recorded, redacted as far as it can be read, never thrown.
+      yield* Effect.void.pipe(OneAgentSdk.traceOutgoingWebRequest({ url: "http://u:p4ss@[bad/x?sig=S4", method: "GET" }))
+      yield* Effect.void.pipe(OneAgentSdk.traceOutgoingWebRequest({ url: "//u:p4ss@h/x?sig=S5", method: "PATCH" }))
+      // Cut at its limit inside the userinfo: all of what is kept of it is redacted.
+      const long = `https://user:${"p".repeat(5000)}@h.test/`
+      yield* Effect.void.pipe(OneAgentSdk.traceOutgoingWebRequest({ url: long, method: "DELETE" }))
+      expect((yield* test.span("POST")).attributes).toMatchObject({
+        "url.full": "https://REDACTED:REDACTED@api.example.com/v1/pay?AWSAccessKeyId=REDACTED&Signature=REDACTED&sig=REDACTED" +
+          "&X-Goog-Signature=REDACTED&n=1",
+        "url.query": "AWSAccessKeyId=REDACTED&Signature=REDACTED&sig=REDACTED&X-Goog-Signature=REDACTED&n=1",
+        "server.address": "api.example.com"
+      })
+      expect((yield* test.span("GET /reset")).attributes).toMatchObject({
+        "url.full": "http://shop.test/reset?token=REDACTED&lang=en",
+        "url.query": "token=REDACTED&lang=en"
+      })
+      expect((yield* test.span("GET")).attributes["url.full"]).toBe("http://REDACTED:REDACTED@[bad/x?sig=REDACTED")
+      expect((yield* test.span("PATCH")).attributes["url.full"]).toBe("//REDACTED:REDACTED@h/x?sig=REDACTED")
+      const cut = yield* test.span("DELETE")
+      expect(cut.attributes["url.full"]).toBe("https://REDACTED:REDACTED")
+      expect(cut.attributes["oneagent.truncated"]).toBe("url.full")
+      for (const span of yield* test.spans) expect(JSON.stringify(span.attributes)).not.toMatch(/hunter2|p4ss|S\d|AK|pppp/)
+    }).pipe(Effect.scoped, withTest))
+
+  it.effect("header and parameter names over 250 characters are cut and marked, as values are", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const sdk = yield* OneAgentSdk
+      const info = yield* sdk.createWebApplicationInfo(app)
+      const name = "n".repeat(300)
+      yield* Effect.scoped(Effect.gen(function*() {
+        const tracer = yield* sdk.traceIncomingWebRequest(info, {
+          url: "/k",
+          method: "GET",
+          route: "/k",
+          headers: { [`x-${name}`]: "h" },
+          parameters: { [name]: "p" }
+        })
+        yield* tracer.addResponseHeaders({ [`y-${name}`]: "r" })
+      }))
+      const span = yield* test.span("GET /k")
+      const header = `http.request.header.x-${name}`.slice(0, 250)
+      const parameter = `oneagent.web.parameter.${name}`.slice(0, 250)
+      const response = `http.response.header.y-${name}`.slice(0, 250)
+      expect(span.attributes[header]).toBe("h")
+      expect(span.attributes[parameter]).toBe("p")
+      expect(span.attributes[response]).toBe("r")
+      expect(span.attributes["oneagent.truncated"]).toEqual(expect.arrayContaining([header, parameter, response]))
+    }).pipe(Effect.scoped, withTest))
 
   it.effect("a malformed URL or headers of the wrong type are reported, and the request is still traced", () =>
     Effect.gen(function*() {

@@ -14,7 +14,7 @@ import {
   type OneAgentSdkOptions,
   type OneAgentSdkService,
   OneAgentTest,
-  type SpanData
+  SpanData
 } from "../src/index.ts"
 
 const withTest = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(OneAgentTest.layer()))
@@ -122,6 +122,19 @@ const uses: ReadonlyArray<readonly [string, Use]> = [
     Effect.gen(function*() {
       const db = yield* OneAgentSdk.createDatabaseInfo(database)
       return yield* inService(ran.pipe(OneAgentSdk.traceSqlDatabaseRequest(db, "SELECT 1", { rowsReturned: () => v })))
+    })],
+  ["traceSqlDatabaseRequest(options)", (v) =>
+    Effect.gen(function*() {
+      const db = yield* OneAgentSdk.createDatabaseInfo(database)
+      return yield* inService(ran.pipe(OneAgentSdk.traceSqlDatabaseRequest(db, "SELECT 1", v)))
+    })],
+  ["traceSqlDatabaseRequest({ rowsReturned }) throwing it", (v) =>
+    Effect.gen(function*() {
+      const db = yield* OneAgentSdk.createDatabaseInfo(database)
+      const rowsReturned = () => {
+        throw v
+      }
+      return yield* inService(ran.pipe(OneAgentSdk.traceSqlDatabaseRequest(db, "SELECT 1", { rowsReturned })))
     })],
   ["SqlDatabaseRequestTracer.setRowsReturned", (v) =>
     Effect.gen(function*() {
@@ -268,6 +281,29 @@ describe("bad input through the public API", () => {
           expect(problems, problems.join("\n")).toEqual([])
         }))
     }
+
+    it.effect("end-data functions that throw values without a string form: the result stays, the span ends", () =>
+      Effect.gen(function*() {
+        const { layer, messages } = production()
+        const open = yield* Effect.gen(function*() {
+          const sdk = yield* OneAgentSdk
+          const db = yield* OneAgentSdk.createDatabaseInfo(database)
+          const app = yield* OneAgentSdk.createWebApplicationInfo(webApp)
+          const unprintable = () => {
+            throw Object.create(null)
+          }
+          expect(yield* ran.pipe(OneAgentSdk.traceSqlDatabaseRequest(db, "SELECT 1", { rowsReturned: unprintable }), inService))
+            .toBe("ran")
+          expect(yield* ran.pipe(OneAgentSdk.traceSqlDatabaseRequest(db, "SELECT 1", null as any), inService)).toBe("ran")
+          expect(yield* ran.pipe(OneAgentSdk.traceIncomingWebRequest(app, { url: "/", method: "GET", statusCode: unprintable })))
+            .toBe("ran")
+          expect(yield* ran.pipe(OneAgentSdk.traceOutgoingWebRequest({ url: "http://h/", method: "GET", responseHeaders: unprintable })))
+            .toBe("ran")
+          return yield* sdk.openSpans
+        }).pipe(Effect.scoped, Effect.provide(layer))
+        expect(open).toEqual([])
+        expect(messages.diagnostics.filter((m) => m.includes("deriving end data failed"))).toHaveLength(5)
+      }))
   })
 
   describe("invalid UTF-16 and huge strings", () => {
@@ -352,6 +388,34 @@ describe("bad input through the public API", () => {
           }
         }
       }).pipe(withTest))
+
+    it.effect("270 MB names: the effect's result is unchanged, the span keeps the engine's limit", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        // Twice this is past the longest string V8 can make: nothing may join them whole.
+        const huge = "m".repeat(270e6)
+        expect(yield* ran.pipe(OneAgentSdk.traceCustomService({ method: huge, service: huge }))).toBe("ran")
+        const [span] = yield* test.spans
+        expect(span!.name).toBe("m".repeat(250))
+        expect(span!.attributes["oneagent.truncated"]).toEqual([
+          "oneagent.custom_service.name",
+          "oneagent.custom_service.method"
+        ])
+      }).pipe(withTest), 30_000)
+  })
+
+  describe("the engine's bounded caches", () => {
+    it.effect("past 16,384 distinct span shapes, spans still start, named and attributed as asked", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        for (let i = 0; i < 16_400; i++) yield* ran.pipe(OneAgentSdk.traceCustomService({ method: `m${i}`, service: "s" }))
+        const spans = yield* test.spans
+        expect(spans).toHaveLength(16_400)
+        const last = spans[16_399]!
+        expect(last.name).toBe("s/m16399")
+        expect(last.kind).toBe("server")
+        expect(last.attributes["oneagent.custom_service.method"]).toBe("m16399")
+      }).pipe(withTest), 60_000)
   })
 
   describe("numbers", () => {
@@ -450,6 +514,18 @@ describe("bad input through the public API", () => {
           expect(span.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736")
           expect(span.parentSpanId).toBe("00f067aa0ba902b7")
         }
+      }).pipe(withTest))
+
+    it.effect("flags 03 (sampled, random trace id: W3C Level 2) are sampled, for the span and for the context", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const level2 = `${validTag.slice(0, 53)}03`
+        const context = yield* OneAgentSdk.currentTraceContext.pipe(
+          OneAgentSdk.traceIncomingRemoteCall({ ...remote, stringTag: level2 })
+        )
+        const [span] = yield* test.spans
+        expect(span!.sampled).toBe(true)
+        expect(context).toMatchObject({ isValid: true, traceId: span!.traceId, spanId: span!.spanId, sampled: true })
       }).pipe(withTest))
 
     it.effect("byte tags of the wrong length, type or layout start a new trace", () =>
@@ -662,7 +738,12 @@ describe("bad input through the public API", () => {
       ["MySQL", `SELECT * FROM t WHERE pass = 'a\\\\' OR x = '${secret}' # '${secret}'`],
       ["PostgreSQL", `SELECT * FROM t WHERE pass = $$${secret}$$ OR pass = $tag$${secret}$tag$`],
       ["PostgreSQL", `SELECT * FROM t WHERE pass = E'it\\'s ${secret}' OR p = 'C:\\' OR q = '${secret}'`],
-      ["PostgreSQL", `SELECT * FROM t WHERE pass = U&'${secret}' AND card = 4111111111111111 AND h = 0x1F2E`]
+      ["PostgreSQL", `SELECT * FROM t WHERE pass = U&'${secret}' AND card = 4111111111111111 AND h = 0x1F2E`],
+      ["PostgreSQL", `SELECT * FROM t WHERE tags && ARRAY['${secret}'] OR card = ANY(ARRAY[4111111111111111])`],
+      ["PostgreSQL", `SELECT 1 /* outer /* nested */ password=${secret} */ FROM t`],
+      ["MySQL", `SELECT * FROM t WHERE flags = 0b101101 AND h = 0x1F2E`],
+      ["SQLServer", `SELECT * FROM t WHERE balance = $4111.11`],
+      ["Oracle", `SELECT * FROM t WHERE note = q'[it's ${secret}'s]'`]
     ]
 
     it.effect("no literal survives, in any vendor's spelling; the statement's shape stays", () =>
@@ -675,7 +756,7 @@ describe("bad input through the public API", () => {
         for (const [i, [vendor, statement]] of statements.entries()) {
           const text = String((yield* test.span(`SELECT db${i}`)).attributes["db.query.text"])
           expect(text, `${vendor}: ${statement}`).not.toContain(secret)
-          expect(text, `${vendor}: ${statement}`).not.toMatch(/4111|0x1F2E/)
+          expect(text, `${vendor}: ${statement}`).not.toMatch(/4111|0x1F2E|101101/)
           expect(text.startsWith("SELECT ")).toBe(true)
           expect(text).toMatch(/\bFROM\b/)
         }
@@ -695,6 +776,26 @@ describe("bad input through the public API", () => {
         expect([...text].length).toBeLessThanOrEqual(4096)
         expect(millis).toBeLessThan(500)
       }).pipe(Effect.scoped, (self) => self.pipe(Effect.provide(OneAgentTest.layer({ maskSqlLiterals: true })))))
+  })
+
+  describe("the console tree", () => {
+    it.effect("control characters in names, messages, keys and values are escaped: one line per span, no terminal codes", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const evil = "x\n  └─ Payments/refund [client] 0.01 ms ✓\u001b[2K\u001b]0;pwned\u0007\u009b31m\u007f"
+        yield* Effect.exit(Effect.fail(new Error(evil)).pipe(
+          Effect.tapCause(() => OneAgentSdk.addCustomRequestAttribute(evil, evil)),
+          OneAgentSdk.traceCustomService({ method: evil, service: "Orders" })
+        ))
+        const tree = SpanData.renderTree(yield* test.spans)
+        // One trace line and one span line; nothing else reaches the terminal raw.
+        expect(tree.split("\n")).toHaveLength(2)
+        expect(tree).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/)
+        const line = tree.split("\n")[1]!
+        expect(line).toContain("Orders/x\\n  └─ Payments/refund")
+        expect(line).toContain("Error: x\\n")
+        expect(line).toContain("\\u001b[2K\\u001b]0;pwned\\u0007\\u009b31m\\u007f=")
+      }).pipe(withTest))
   })
 
   describe("the engine outside the SDK's control", () => {

@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import type * as Exit from "effect/Exit"
 import type { AttributeValue } from "./addon.ts"
 import { Counter, Kind, Limit, StartFlag, Status } from "./codes.ts"
-import { type Engine, keyId, type Template, template, templateId } from "./engine.ts"
+import { type Engine, genericTemplate, keyId, type Template, templateId } from "./engine.ts"
 import { isUnsampled, rootContext, sampleRoot } from "./unsampled.ts"
 
 /**
@@ -197,14 +197,6 @@ export interface StartOptions {
   readonly problems?: ReadonlyArray<string> | undefined
   /** The caller needs an engine handle even for an unsampled span (an Effect span object wraps it). */
   readonly needsHandle?: boolean | undefined
-}
-
-const genericTemplates = new Map<string, Template>()
-const genericTemplate = (kind: number, flags: number): Template => {
-  const key = `${kind}:${flags}`
-  let t = genericTemplates.get(key)
-  if (t === undefined) genericTemplates.set(key, t = template("span", kind, flags, []))
-  return t
 }
 
 /**

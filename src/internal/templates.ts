@@ -8,11 +8,14 @@ import * as Channel from "../Channel.ts"
 import * as Database from "../Database.ts"
 import type { CustomServiceOptions, IncomingRemoteCallOptions, OutgoingRemoteCallOptions } from "../Tracers.ts"
 import type { AttributeValue } from "./addon.ts"
-import { Kind, StartFlag } from "./codes.ts"
-import { template, type Template } from "./engine.ts"
+import { Kind, Limit, StartFlag } from "./codes.ts"
+import { clip, template, type Template } from "./engine.ts"
 import { safeString } from "./runtime.ts"
 
 type Attribute = readonly [key: string, value: AttributeValue, limit?: number]
+
+// The attribute naming each attribute whose value (or key) was cut to its limit, as the engine sets it.
+const truncatedKey = "oneagent.truncated"
 
 /**
  * Collects attributes from user options, coercing what an untyped caller got wrong and noting it.
@@ -34,8 +37,19 @@ export class AttributeList {
     return value === undefined ? undefined : this.required(field, value)
   }
 
+  /** Adds an attribute; a key over the limit (a header or parameter name) is cut and marked as a cut value is. */
   add(key: string, value: AttributeValue | undefined, limit?: number): this {
-    if (value !== undefined) this.list.push(limit === undefined ? [key, value] : [key, value, limit])
+    if (value === undefined) return this
+    const kept = clip(key, Limit.Default)
+    this.list.push(limit === undefined ? [kept, value] : [kept, value, limit])
+    if (kept !== key) this.list.push([truncatedKey, kept])
+    return this
+  }
+
+  /** Adds a string value that was cut here already (to at most `limit`), marked as the engine marks its own cuts. */
+  addCut(key: string, value: string, cut: boolean, limit: number): this {
+    this.add(key, value, limit)
+    if (cut) this.list.push([truncatedKey, clip(key, Limit.Default)])
     return this
   }
 
@@ -68,6 +82,11 @@ export class AttributeList {
   }
 }
 
+// A span name from user strings (an untyped caller's info object may hold anything), each cut to the name's limit
+// first: joining megabyte strings would make every start pay for all of them, though the engine keeps 250 characters.
+const spanName = (...parts: ReadonlyArray<unknown>): string =>
+  parts.map((part) => clip(typeof part === "string" ? part : safeString(part), Limit.Default)).join("")
+
 const rpc = (list: AttributeList, options: { method: unknown; service: unknown; endpoint: unknown; protocolName?: unknown }) => {
   const method = list.required("method", options.method)
   const service = list.required("service", options.service)
@@ -75,7 +94,7 @@ const rpc = (list: AttributeList, options: { method: unknown; service: unknown; 
     .add("rpc.service", service)
     .add("oneagent.remote_call.endpoint", list.required("endpoint", options.endpoint))
     .add("network.protocol.name", list.optional("protocolName", options.protocolName))
-  return `${service}/${method}`
+  return spanName(service, "/", method)
 }
 
 /** @internal */
@@ -99,7 +118,7 @@ export const customService = (options: CustomServiceOptions): Template => {
   const method = list.required("method", options.method)
   const service = list.required("service", options.service)
   list.add("oneagent.custom_service.name", service).add("oneagent.custom_service.method", method)
-  return list.template(`${service}/${method}`, Kind.Server, StartFlag.ServiceCall)
+  return list.template(spanName(service, "/", method), Kind.Server, StartFlag.ServiceCall)
 }
 
 /** @internal */
@@ -122,7 +141,8 @@ export const sqlRequest = (info: AttributeList, database: string, operation: str
   list.list.push(...info.list)
   list.problems.push(...info.problems)
   list.add("db.operation.name", operation)
-  return list.template(operation === undefined ? database : `${operation} ${database}`, Kind.Client, StartFlag.RequireParent)
+  const name = operation === undefined ? spanName(database) : spanName(operation, " ", database)
+  return list.template(name, Kind.Client, StartFlag.RequireParent)
 }
 
 /** @internal */
@@ -142,7 +162,7 @@ export const incomingWebRequest = (info: AttributeList, method: string, route: s
   list.list.push(...info.list)
   list.problems.push(...info.problems)
   list.add("http.request.method", method).add("http.route", route)
-  return list.template(route === undefined ? method : `${method} ${route}`, Kind.Server, StartFlag.ServiceCall)
+  return list.template(route === undefined ? spanName(method) : spanName(method, " ", route), Kind.Server, StartFlag.ServiceCall)
 }
 
 /** @internal The span shape of outgoing requests with this method. */
@@ -181,5 +201,5 @@ export const messaging = (
     : operation === "process"
     ? StartFlag.ServiceCall
     : StartFlag.None
-  return list.template(`${operation} ${destination}`, kind, flags)
+  return list.template(spanName(operation, " ", destination), kind, flags)
 }

@@ -39,5 +39,13 @@ export const of = (runtime: Runtime, handle: number | string): TraceContextInfo 
     tag = runtime.engine.addon.span_tag(handle, true)
   }
   if (typeof tag !== "string") return invalid
-  return { isValid: true, traceId: tag.slice(3, 35), spanId: tag.slice(36, 52), sampled: tag.endsWith("1") }
+  return { isValid: true, traceId: tag.slice(3, 35), spanId: tag.slice(36, 52), sampled: isSampled(tag) }
 }
+
+/**
+ * Whether a `traceparent` (`00-<trace id>-<span id>-<flags>`) has the sampled flag: bit 0 of its flags byte, which
+ * other bits (W3C Level 2's random-trace-id, 0x02) may accompany.
+ *
+ * @internal
+ */
+export const isSampled = (traceparent: string): boolean => (Number.parseInt(traceparent.slice(53, 55), 16) & 1) === 1

@@ -4,8 +4,10 @@
  *
  * @internal
  */
+import { UrlParams } from "effect/http"
 import * as WebRequest from "../WebRequest.ts"
 import { Limit } from "./codes.ts"
+import { clip } from "./engine.ts"
 import { type DataSettings, safeString } from "./runtime.ts"
 import { AttributeList } from "./templates.ts"
 
@@ -18,21 +20,21 @@ export const addHeaders = (
   headers: WebRequest.Headers | undefined,
   settings: DataSettings
 ): void => {
-  if (headers === undefined || settings.captureHeaders === "none") return
+  const capture = settings.captureHeaders
+  if (headers === undefined || capture === "none") return
   if (typeof headers !== "object" || headers === null) {
     list.problems.push(`headers must be an object of header names to values`)
     return
   }
   try {
-    for (const name in headers) {
+    WebRequest.forEachHeader(headers, (name, raw) => {
       const lower = name.toLowerCase()
-      if (settings.captureHeaders !== "all" && !settings.captureHeaders.has(lower)) continue
-      const raw: unknown = headers[name]
-      if (raw === undefined) continue
+      if (capture !== "all" && !capture.has(lower)) return
+      if (raw === undefined) return
       const values: ReadonlyArray<unknown> = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [raw]
       const redact = WebRequest.SENSITIVE_HEADERS.includes(lower) || settings.redactHeaders.has(lower)
       for (const value of values) list.add(`${prefix}.${lower}`, redact ? REDACTED : safeString(value))
-    }
+    })
   } catch {
     list.problems.push(`headers could not be read`)
   }
@@ -47,14 +49,41 @@ const urlParts = (url: string, host: string | undefined): URL | undefined => {
   }
 }
 
+// Records a URL (or its query) redacted as OpenTelemetry asks: userinfo as `REDACTED:REDACTED` and the values of the
+// query parameters in effect's `UrlParams.CurrentRedactedNames` (by default the OTel list: AWSAccessKeyId, Signature,
+// sig, X-Goog-Signature, ...) as `REDACTED`. Only the kept prefix is redacted, so a huge URL costs no more than its
+// limit; a prefix cut inside the authority or a parameter is redacted as if that part went on to a "@" (masking
+// more, never less), and the cut is marked.
+const addRedactedUrl = (list: AttributeList, key: "url.full" | "url.query", text: string) => {
+  const kept = clip(text, Limit.Long)
+  const cut = kept !== text
+  let redacted: string
+  try {
+    redacted = key === "url.query"
+      ? UrlParams.redactUrl(`?${kept}`).slice(1)
+      : cut
+      ? UrlParams.redactUrl(`${kept}@`).replace(/@$/, "")
+      : UrlParams.redactUrl(kept)
+  } catch {
+    // Redaction names from an untyped caller that cannot be matched: nothing of the URL is safe to keep.
+    redacted = REDACTED
+  }
+  const recorded = clip(redacted, Limit.Long)
+  list.addCut(key, recorded, cut || recorded !== redacted, Limit.Long)
+}
+
 const addUrl = (list: AttributeList, url: string, host: string | undefined) => {
   const parsed = urlParts(url, host)
-  list.add("url.full", parsed !== undefined && parsed.href !== "" && /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : parsed?.href ?? url, Limit.Long)
+  addRedactedUrl(
+    list,
+    "url.full",
+    parsed !== undefined && parsed.href !== "" && /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : parsed?.href ?? url
+  )
   if (parsed === undefined) return
   list.add("url.scheme", parsed.protocol.replace(/:$/, ""))
     .add("url.path", parsed.pathname, Limit.Long)
     .add("server.address", parsed.hostname)
-  if (parsed.search !== "") list.add("url.query", parsed.search.slice(1), Limit.Long)
+  if (parsed.search !== "") addRedactedUrl(list, "url.query", parsed.search.slice(1))
   const port = parsed.port !== "" ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : parsed.protocol === "http:" ? 80 : undefined
   list.add("server.port", port)
 }
@@ -82,7 +111,8 @@ export const addParameters = (list: AttributeList, parameters: Readonly<Record<s
     return
   }
   try {
-    for (const name in parameters) list.add(`oneagent.web.parameter.${name}`, safeString(parameters[name]))
+    // Plain objects, and URLSearchParams or a Map too: the same forms as headers.
+    WebRequest.forEachHeader(parameters, (name, value) => list.add(`oneagent.web.parameter.${name}`, safeString(value)))
   } catch {
     list.problems.push(`parameters could not be read`)
   }
