@@ -53,6 +53,7 @@ struct Harness {
     options.max_attributes = in.u8() % 10;
     options.max_events = in.u8() % 5;
     options.parent_based = (in.u8() & 3) != 0;
+    options.reuse_delay = in.u8() % 8;  // slots reused soon: children of ended parents land in their slots
     engine = std::make_unique<Engine>(options, counters);
   }
 

@@ -19,7 +19,11 @@ Addon* addon_of(napi_env env) { return static_cast<Addon*>(Napi::Env(env).GetIns
 
 static void Cleanup(void* data) {
   auto* addon = static_cast<Addon*>(data);
-  if (addon->exporter) addon->exporter->stop(false);
+  try {
+    if (addon->exporter) addon->exporter->stop(false);
+  } catch (...) {
+    // std::system_error joining the thread: nothing to report to at exit, and no exception may leave a hook.
+  }
   addon->exporter.reset();
   addon->engine.reset();
 }
@@ -62,7 +66,11 @@ static napi_value int32(napi_env env, int32_t v) {
   return out;
 }
 
-/** Initialises the engine (reference counted): (counters Float64Array, ringCapacity, sampleRatio, maxAttributes, notParentBased) → 0 ok, 2 already. */
+/**
+ * Initialises the engine (reference counted): (counters Float64Array, ringCapacity, sampleRatio, maxAttributes,
+ * notParentBased) → 0 ok, 2 already, -1 refused (bad counters, a ring capacity that is not 0 / absent (the default)
+ * or an integer from 1 to 4,194,304, or no memory for the engine).
+ */
 static napi_value JS_engine_init(napi_env env, napi_callback_info info) {
   Args<5> a(env, info);
   Addon* addon = a.addon;
@@ -78,13 +86,24 @@ static napi_value JS_engine_init(napi_env env, napi_callback_info info) {
   void* data;
   napi_get_typedarray_info(env, a.argv[0], &type, &length, &data, nullptr, nullptr);
   if (type != napi_float64_array || length < kCounterCount) return int32(env, -1);
-  napi_create_reference(env, a.argv[0], 1, &addon->counters_ref);
+  // Read as a double: napi_get_value_uint32 would turn -1 into 4,294,967,295 (an 8 GiB ring) and NaN into 0.
+  napi_valuetype ring_type;
+  napi_typeof(env, a.argv[1], &ring_type);
+  double ring = 0;
+  if (ring_type == napi_number) napi_get_value_double(env, a.argv[1], &ring);
+  else if (ring_type != napi_undefined) return int32(env, -1);
+  if (!(ring >= 0 && ring <= kMaxRingCapacity) || std::trunc(ring) != ring) return int32(env, -1);
   EngineOptions options;
-  if (a.u32(1) > 0) options.ring_capacity = a.u32(1);
+  if (ring > 0) options.ring_capacity = static_cast<uint32_t>(ring);
   options.sample_ratio = a.f64(2);
   if (a.u32(3) > 0) options.max_attributes = a.u32(3);
   options.parent_based = a.u32(4) == 0;
-  addon->engine = std::make_unique<Engine>(options, static_cast<double*>(data));
+  try {
+    addon->engine = std::make_unique<Engine>(options, static_cast<double*>(data));
+  } catch (...) {
+    return int32(env, -1);  // std::bad_alloc: refused, and nothing is left half made
+  }
+  napi_create_reference(env, a.argv[0], 1, &addon->counters_ref);
   addon->init_count = 1;
   return int32(env, 0);
 }
@@ -404,6 +423,16 @@ static napi_value JS_span_tag(napi_env env, napi_callback_info info) {
   return latin1(env, buf, kTraceparentLength);
 }
 
+/** The tracestate a span carries for the tags it sends: (handle) → string ("" for none), or a status. */
+static napi_value JS_span_trace_state(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  if (!a.engine()) return int32(env, kShutDown);
+  const std::string* state = a.engine()->trace_state(a.u32(0));
+  if (state == nullptr) return int32(env, kStaleHandle);
+  // Kept as it came in: a W3C tracestate is printable ASCII.
+  return latin1(env, state->data(), state->size());
+}
+
 /** The traceparent of a new unsampled root, which the JS side carries without a span: () → string, or a status. */
 static napi_value JS_unsampled_root(napi_env env, napi_callback_info info) {
   Args<1> a(env, info);
@@ -465,16 +494,37 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* addon = new Addon();
   env.SetInstanceData<Addon>(addon);
   napi_add_env_cleanup_hook(env, Cleanup, addon);
+  constexpr auto failed = status_result<kOutOfMemory>;
+  constexpr auto refused = status_result<-1>;
+  constexpr auto none = status_result<0>;  // intern: no id; span_deeper: neither resolves
   napi_property_descriptor props[] = {
-#define EXPORT(name) {#name, nullptr, JS_##name, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
-      EXPORT(engine_init),      EXPORT(engine_shutdown), EXPORT(engine_version),  EXPORT(intern),
-      EXPORT(span_start),       EXPORT(span_start_tagged), EXPORT(span_start_linked), EXPORT(span_end),
-      EXPORT(span_attr),        EXPORT(span_service_attr), EXPORT(span_fail),       EXPORT(span_tag),
-      EXPORT(span_tag_bytes),   EXPORT(records_drain),
-      EXPORT(spans_open),       EXPORT(template_create), EXPORT(span_name),
-      EXPORT(span_status),      EXPORT(span_start_nested), EXPORT(span_event),
-      EXPORT(span_deeper),      EXPORT(span_link),       EXPORT(unsampled_root),
-      EXPORT(span_id_hex),
+#define EXPORT(name, on_failure) \
+  {#name, nullptr, guarded<JS_##name, on_failure>, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
+      EXPORT(engine_init, refused),
+      EXPORT(engine_shutdown, failed),
+      EXPORT(engine_version, empty_array_result),
+      EXPORT(intern, none),
+      EXPORT(span_start, failed),
+      EXPORT(span_start_tagged, failed),
+      EXPORT(span_start_linked, failed),
+      EXPORT(span_end, failed),
+      EXPORT(span_attr, failed),
+      EXPORT(span_service_attr, failed),
+      EXPORT(span_fail, failed),
+      EXPORT(span_tag, failed),
+      EXPORT(span_tag_bytes, failed),
+      EXPORT(span_trace_state, failed),
+      EXPORT(records_drain, empty_array_result),
+      EXPORT(spans_open, empty_array_result),
+      EXPORT(template_create, failed),
+      EXPORT(span_name, failed),
+      EXPORT(span_status, failed),
+      EXPORT(span_start_nested, failed),
+      EXPORT(span_event, failed),
+      EXPORT(span_deeper, none),
+      EXPORT(span_link, failed),
+      EXPORT(unsampled_root, failed),
+      EXPORT(span_id_hex, failed),
 #undef EXPORT
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -13,6 +13,33 @@
 
 namespace oneagent {
 
+// No C++ exception may leave a Node-API callback: it would terminate the process. Every export is registered
+// through guarded<>: an exception (std::bad_alloc from a string, vector, record or slot chunk; std::system_error
+// from a thread or a mutex) becomes OnFailure's value, a negative status or an empty result the JS side handles.
+// The engine and exporter leave their state consistent when an allocation fails (nothing created, nothing lost
+// without being counted).
+template <napi_callback F, napi_value (*OnFailure)(napi_env)>
+napi_value guarded(napi_env env, napi_callback_info info) noexcept {
+  try {
+    return F(env, info);
+  } catch (...) {
+    return OnFailure(env);
+  }
+}
+
+// Fallback results for guarded<>.
+template <int32_t Status>
+napi_value status_result(napi_env env) noexcept {
+  napi_value out = nullptr;
+  napi_create_int32(env, Status, &out);
+  return out;
+}
+inline napi_value empty_array_result(napi_env env) noexcept {
+  napi_value out = nullptr;
+  napi_create_array(env, &out);
+  return out;
+}
+
 struct Addon {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<Exporter> exporter;  // stopped before the engine it reads from is destroyed

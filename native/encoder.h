@@ -41,6 +41,13 @@ class BatchEncoder {
   std::string take() { return take(std::string()); }
   // The same, written into `buffer` (its contents replaced, its capacity reused).
   std::string take(std::string buffer);
+  // Drops the committed and the staged spans (after an exception left the batch in an unknown state).
+  void reset() {
+    spans_.clear();
+    staged_.clear();
+    has_staged_ = false;
+    count_ = 0;
+  }
 
  private:
   // Size of the request around spans_bytes of (separated) spans.

@@ -10,7 +10,7 @@ Engine::Engine(const EngineOptions& options, double* counters)
       counters_(counters),
       // Idle records are kept up to the ring's size (at most 65,536 + 1,024): a steady export rate allocates none.
       pool_(std::min<uint32_t>(options.ring_capacity, 65536) + 1024),
-      spans_(4096),
+      spans_(options.reuse_delay),
       ring_(options.ring_capacity) {
   double ratio = std::isfinite(options.sample_ratio) ? options.sample_ratio : 1.0;
   ratio = ratio < 0 ? 0 : ratio > 1 ? 1 : ratio;
@@ -40,6 +40,7 @@ int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_v
   }
   if (parent != 0) {
     SpanSlot* p = spans_.find(parent);
+    // p may be ended and its slot free: start_from copies what it needs from it before taking a slot.
     if (p != nullptr) return start_from(p->ctx, true, p->service, p->depth + 1, p->trace_state, *t);
     note(kStaleParent);
   }
@@ -89,57 +90,79 @@ int32_t Engine::start_linked(uint32_t creator, const TraceContext& link, uint32_
   return start_from(link, true, 0, 0, std::string_view(), *t);
 }
 
-int32_t Engine::start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
+// The parent may be an ended span whose slot is free, and spans_.allocate() can hand that very slot to the new span:
+// so `parent` is a copy, and `trace_state` (possibly a view of the parent slot's string) is read before allocating,
+// or the span would be recorded as its own parent. What can throw (std::bad_alloc: a record, the template's
+// attributes, a trace state, a new chunk of slots) happens before the slot is taken, so a start that throws leaves
+// no open span behind.
+int32_t Engine::start_from(const TraceContext parent, bool has_parent, uint32_t service, uint32_t depth,
                            std::string_view trace_state, const SpanTemplate& t, bool sampled_root) {
   const uint32_t flags = t.flags;
-  const uint32_t name = t.name;
-  const SpanKind kind = t.kind;
   if ((flags & kRequireParent) && !has_parent) {
     note(kNoParent);
     return 0;
   }
-  uint32_t handle = spans_.allocate();
-  if (handle == 0) return kTableFull;
+  TraceContext ctx;
+  ctx.span_id = ids_.span_id();
+  if (has_parent) {
+    ctx.trace_id = parent.trace_id;
+    // Parent-based sampling keeps the parent's decision; otherwise the trace id decides, as for a root.
+    ctx.flags = options_.parent_based ? parent.flags : (parent.flags & ~1) | sample(parent.trace_id);
+  } else {
+    ctx.trace_id = ids_.trace_id();
+    if (sampled_root && sample_threshold_ != UINT64_MAX && sample_threshold_ > 0) {
+      // Low 63 bits below the threshold, as sample() requires; the lowest bit stays random.
+      TraceId& id = ctx.trace_id;
+      id.lo = (((id.lo >> 1) % sample_threshold_) << 1) | (id.lo & 1);
+    }
+    ctx.flags = sampled_root ? 1 : sample(ctx.trace_id);
+  }
+  const int64_t start_ns = IdGenerator::clock_ns();
+  std::string state;
+  if (!trace_state.empty()) state.assign(trace_state.data(), trace_state.size());
+  SpanRecord* r = nullptr;
+  if (ctx.sampled()) {
+    r = pool_.acquire();
+    try {
+      if (!state.empty()) r->trace_state = state;
+      r->attrs = t.attrs;  // copy-assigned over a recycled record's attributes: their strings' buffers are reused
+    } catch (...) {
+      delete r;
+      throw;
+    }
+    r->trace_id = ctx.trace_id;
+    r->span_id = ctx.span_id;
+    r->parent_span_id = has_parent ? parent.span_id : 0;
+    r->flags = ctx.flags;
+    r->kind = t.kind;
+    r->name = t.name;
+    r->start_ns = start_ns;
+  }
+  uint32_t handle;
+  try {
+    handle = spans_.allocate();
+  } catch (...) {
+    if (r != nullptr) delete r;
+    throw;
+  }
+  if (handle == 0) {
+    if (r != nullptr) delete r;
+    return kTableFull;
+  }
   SpanSlot& slot = *spans_.find(handle);
   slot.ended = false;
   slot.depth = depth;
   slot.order = ++starts_;
-  slot.name = name;
-  slot.start_ns = IdGenerator::clock_ns();
-  slot.ctx.span_id = ids_.span_id();
-  if (has_parent) {
-    slot.ctx.trace_id = parent.trace_id;
-    // Parent-based sampling keeps the parent's decision; otherwise the trace id decides, as for a root.
-    slot.ctx.flags = options_.parent_based ? parent.flags : (parent.flags & ~1) | sample(parent.trace_id);
-  } else {
-    slot.ctx.trace_id = ids_.trace_id();
-    if (sampled_root && sample_threshold_ != UINT64_MAX && sample_threshold_ > 0) {
-      // Low 63 bits below the threshold, as sample() requires; the lowest bit stays random.
-      TraceId& id = slot.ctx.trace_id;
-      id.lo = (((id.lo >> 1) % sample_threshold_) << 1) | (id.lo & 1);
-    }
-    slot.ctx.flags = sampled_root ? 1 : sample(slot.ctx.trace_id);
-  }
+  slot.name = t.name;
+  slot.start_ns = start_ns;
+  slot.ctx = ctx;
   slot.service = (flags & kServiceCall) ? handle : service;
-  slot.trace_state.assign(trace_state.data(), trace_state.size());
+  if (state.empty()) slot.trace_state.clear();
+  else slot.trace_state.swap(state);
+  slot.record = r;
   counters_[kCounterStarted] += 1;
   counters_[kCounterOpen] = spans_.live();
-  if (!slot.ctx.sampled()) {
-    slot.record = nullptr;
-    counters_[kCounterUnsampled] += 1;
-    return static_cast<int32_t>(handle);
-  }
-  SpanRecord* r = pool_.acquire();
-  r->trace_id = slot.ctx.trace_id;
-  r->span_id = slot.ctx.span_id;
-  r->parent_span_id = has_parent ? parent.span_id : 0;
-  r->flags = slot.ctx.flags;
-  r->kind = kind;
-  r->name = name;
-  r->start_ns = slot.start_ns;
-  if (!trace_state.empty()) r->trace_state.assign(trace_state.data(), trace_state.size());
-  r->attrs = t.attrs;  // copy-assigned over a recycled record's attributes: their strings' buffers are reused
-  slot.record = r;
+  if (r == nullptr) counters_[kCounterUnsampled] += 1;
   return static_cast<int32_t>(handle);
 }
 
@@ -167,10 +190,10 @@ int32_t Engine::end(uint32_t handle) {
   int32_t status;
   SpanSlot* slot = open_slot(handle, &status);
   if (slot == nullptr) return status;
+  spans_.release(handle);  // first: it may throw (std::bad_alloc), and then the span is still open and intact
   slot->ended = true;
   SpanRecord* r = slot->record;
   slot->record = nullptr;
-  spans_.release(handle);
   counters_[kCounterEnded] += 1;
   counters_[kCounterOpen] = spans_.live();
   if (r != nullptr) {
@@ -278,6 +301,11 @@ int32_t Engine::context(uint32_t handle, TraceContext& out) {
   if (slot == nullptr) return kStaleHandle;
   out = slot->ctx;
   return slot->ended ? kAlreadyEnded : kOk;
+}
+
+const std::string* Engine::trace_state(uint32_t handle) {
+  SpanSlot* slot = spans_.find(handle);
+  return slot == nullptr ? nullptr : &slot->trace_state;
 }
 
 }  // namespace oneagent

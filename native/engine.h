@@ -28,6 +28,7 @@ enum Status : int32_t {
   kStaleParent = -8,      // the parent handle is no longer resolvable (a new trace was started)
   kShutDown = -9,         // the engine was shut down
   kBadTemplate = -11,     // the template id is unknown
+  kOutOfMemory = -14,     // an allocation failed: nothing was created or changed (-12, -13: exporter statuses)
 };
 
 // Options of span_start, mirrored by src/internal/codes.ts.
@@ -64,11 +65,15 @@ struct SpanTemplate {
 constexpr uint32_t kMaxTemplates = 65536;
 
 struct EngineOptions {
+  // Rounded up to a power of two (at least 16); at most kMaxRingCapacity (ring.h), which the addon enforces.
   uint32_t ring_capacity = 65536;
   double sample_ratio = 1.0;
   uint32_t max_attributes = 128;
   uint32_t max_events = 128;
   bool parent_based = true;  // children keep their parent's sampling decision (OTel parentbased_*)
+  // Other spans that end before an ended span's slot is reused (handles.h states what that guarantees). The addon
+  // keeps the default; tests and the fuzz harness may lower it to reach slot reuse in a few calls.
+  uint32_t reuse_delay = kReuseDelay;
 };
 
 struct SpanSlot {
@@ -129,6 +134,8 @@ class Engine {
   int32_t service_attr(uint32_t handle, Attr&& attr);
   int32_t add_attr(uint32_t handle, Attr&& attr);
   int32_t context(uint32_t handle, TraceContext& out);
+  // The span's tracestate (valid until the slot is reused); null for a handle that no longer resolves.
+  const std::string* trace_state(uint32_t handle);
 
 
   uint32_t open_spans() const { return spans_.live(); }
@@ -142,7 +149,8 @@ class Engine {
   SpanSlot* open_slot(uint32_t handle, int32_t* status);
   // The record of an open span; null with *status set when not open, null with kOk when unsampled.
   SpanRecord* open_record(uint32_t handle, int32_t* status);
-  int32_t start_from(const TraceContext& parent, bool has_parent, uint32_t service, uint32_t depth,
+  // parent by value: it may live in a slot that allocate() hands to the new span (see engine.cc).
+  int32_t start_from(const TraceContext parent, bool has_parent, uint32_t service, uint32_t depth,
                      std::string_view trace_state, const SpanTemplate& t, bool sampled_root = false);
   uint8_t sample(const TraceId& id) const {
     return sample_threshold_ == UINT64_MAX || (id.lo >> 1) < sample_threshold_ ? 1 : 0;

@@ -106,7 +106,10 @@ static bool read_config(Napi::Object c, ExportConfig& out) {
          read_count(c, "intervalMs", out.interval_ms);
 }
 
-/** Starts the export thread: (config, onBatch(bytes | null, spanCount | flushSeq, json?)) → 0, or -1 / -9 / -10 / -13. */
+/**
+ * Starts the export thread: (config, onBatch(bytes | null, spanCount | flushSeq, json?)) → 0, or -1 / -9 / -10 / -13,
+ * or -14 when memory or a thread could not be had.
+ */
 static napi_value JS_exporter_start(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -146,6 +149,14 @@ static napi_value JS_exporter_stop(napi_env env, napi_callback_info info) {
   return int32(env, kOk);
 }
 
+static napi_value zero_stats(napi_env env) noexcept {
+  napi_value out = nullptr, zero = nullptr;
+  napi_create_array_with_length(env, 4, &out);
+  napi_create_double(env, 0, &zero);
+  for (uint32_t i = 0; i < 4; ++i) napi_set_element(env, out, i, zero);
+  return out;
+}
+
 /** Counters of the current or last exporter: () → [spansEncoded, batchesDelivered, spansDropped, bytesDelivered]. */
 static napi_value JS_exporter_stats(napi_env env, napi_callback_info info) {
   Addon* addon = addon_for(env);
@@ -163,9 +174,13 @@ static napi_value JS_exporter_stats(napi_env env, napi_callback_info info) {
 }
 
 void register_export_bindings(napi_env env, napi_value exports) {
+  // Guarded (addon.h): an exception (std::bad_alloc, std::system_error starting or joining the thread) is -14.
+  constexpr auto failed = status_result<kOutOfMemory>;
   napi_property_descriptor props[] = {
-#define EXPORT(name) {#name, nullptr, JS_##name, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
-      EXPORT(exporter_start), EXPORT(exporter_flush), EXPORT(exporter_stop), EXPORT(exporter_stats),
+#define EXPORT(name, on_failure) \
+  {#name, nullptr, guarded<JS_##name, on_failure>, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
+      EXPORT(exporter_start, failed), EXPORT(exporter_flush, failed), EXPORT(exporter_stop, failed),
+      EXPORT(exporter_stats, zero_stats),
 #undef EXPORT
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -94,7 +94,14 @@ std::unique_ptr<Exporter> Exporter::start(napi_env env, napi_value on_batch, Eng
   if (*status != napi_ok) return nullptr;
   // Pending exports must never keep the process alive; flushing on exit is the caller's decision.
   napi_unref_threadsafe_function(env, tsfn);
-  std::unique_ptr<Exporter> exporter(new Exporter(engine, std::move(config), tsfn));
+  std::unique_ptr<Exporter> exporter;
+  try {
+    exporter.reset(new Exporter(engine, std::move(config), tsfn));
+  } catch (...) {
+    napi_release_threadsafe_function(tsfn, napi_tsfn_abort);
+    throw;
+  }
+  // std::system_error when no thread can be started: the exporter, never started, releases tsfn as it is destroyed.
   exporter->thread_ = std::thread(&Exporter::run, exporter.get());
   return exporter;
 }
@@ -133,7 +140,7 @@ void Exporter::stop(bool deliver) {
     deliver_on_stop_ = deliver;
   }
   wake_.notify_one();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   // Queued calls still reach JS after a release; an abort (env cleanup) frees them without calling.
   if (!tsfn_closed_) napi_release_threadsafe_function(tsfn_, deliver ? napi_tsfn_release : napi_tsfn_abort);
 }
@@ -145,6 +152,9 @@ ExportStats Exporter::stats() const {
 void Exporter::run() {
   const milliseconds interval{std::max<uint32_t>(config_.interval_ms, 1)};
   const Clock::duration poll = std::min(milliseconds(kPoll), interval);
+  // Wake before the timer once the ring holds a batch, or is half full when it is smaller than a batch: waiting for
+  // the timer, a small ring would drop at the ring the spans it cannot hold.
+  const uint64_t early = std::max<uint64_t>(1, std::min<uint64_t>(config_.max_batch_spans, engine_.ring().capacity() / 2));
   std::unique_lock<std::mutex> lock(mutex_);
   while (true) {
     if (!backlog_.empty()) {
@@ -152,7 +162,7 @@ void Exporter::run() {
       wake_.wait_for(lock, poll, [this] { return stopping_.load(); });
     } else {
       const Clock::time_point deadline = Clock::now() + interval;
-      while (!stopping_ && flush_requested_ == announced_ && engine_.ring().size() < config_.max_batch_spans) {
+      while (!stopping_ && flush_requested_ == announced_ && engine_.ring().size() < early) {
         const Clock::time_point now = Clock::now();
         if (now >= deadline) break;
         wake_.wait_for(lock, std::min(poll, deadline - now));
@@ -162,9 +172,21 @@ void Exporter::run() {
     const bool active = !stopping || deliver_on_stop_;
     const uint64_t target = flush_requested_;
     lock.unlock();
-    if (active) round(target, stopping);
+    bool failed = false;
+    if (active) {
+      try {
+        round(target, stopping);
+      } catch (...) {
+        // An exception on this thread would terminate the process. std::bad_alloc while encoding: the spans taken
+        // from the ring and not yet handed over are dropped (and counted), and the next round starts clean.
+        discard_unsent();
+        failed = true;
+      }
+    }
     lock.lock();
     if (stopping) break;
+    // Out of memory: wait a poll step rather than retrying at once (a pending flush would not let the loop wait).
+    if (failed) wake_.wait_for(lock, poll, [this] { return stopping_.load(); });
   }
   for (Delivery* d : backlog_) delete d;  // only left when stopping without delivery
   backlog_.clear();
@@ -179,37 +201,50 @@ void Exporter::round(uint64_t target, bool stopping) {
   while (true) {
     encoder_.commit();  // the span that did not fit into the previous batch, if any
     while (budget > 0 && encoder_.count() < config_.max_batch_spans) {
-      SpanRecord* r = ring.pop();
+      // Owned here: an exception (std::bad_alloc) while encoding still gives the record back to its pool.
+      std::unique_ptr<SpanRecord> r(ring.pop());
       if (r == nullptr) break;
       --budget;
+      ++unsent_;
       size_t size = encoder_.stage(*r);
       if (console_) {
         console_->stage(*r);
         console_->commit();
       }
-      delete r;
+      r.reset();
       if (encoder_.count() > 0 && size > config_.max_batch_bytes) break;
       encoder_.commit();
     }
     uint32_t spans = encoder_.count();
     if (spans == 0) break;
-    auto* d = new Delivery();
+    std::unique_ptr<Delivery> d(new Delivery());
     d->bytes = encoder_.take(buffers_->acquire());
     if (console_ && console_->count() > 0) d->console = console_->take();
     d->pool = buffers_;
     d->spans = spans;
+    backlog_.push_back(d.get());
+    d.release();
     spans_encoded_ += spans;
-    backlog_.push_back(d);
+    unsent_ -= spans;
     // A full queue ends the round early; the next round's budget covers what this one left behind.
     if (!send_backlog(stopping)) return;
   }
   if (target != announced_) {
-    auto* d = new Delivery();
+    std::unique_ptr<Delivery> d(new Delivery());
     d->seq = target;
-    backlog_.push_back(d);
+    backlog_.push_back(d.get());
+    d.release();
     announced_ = target;
     send_backlog(stopping);
   }
+}
+
+void Exporter::discard_unsent() {
+  spans_encoded_ += unsent_;  // out of the ring...
+  spans_dropped_ += unsent_;  // ...and not delivered
+  unsent_ = 0;
+  encoder_.reset();
+  if (console_) console_->reset();
 }
 
 // Queues the backlog for the JS thread without blocking; false when the callback queue is full. While stopping

@@ -69,6 +69,8 @@ class Exporter {
   void run();
   void round(uint64_t target, bool stopping);
   bool send_backlog(bool stopping);
+  // After an exception in round(): drops (and counts) the spans taken from the ring but not handed over.
+  void discard_unsent();
 
   Engine& engine_;
   const ExportConfig config_;
@@ -81,6 +83,7 @@ class Exporter {
   bool tsfn_closed_ = false;                  // N-API said the env is closing
   std::deque<Delivery*> backlog_;             // refused by the full callback queue, in order
   uint64_t announced_ = 0;                    // the last flush whose completion was queued
+  uint64_t unsent_ = 0;                       // taken from the ring, not yet in a queued batch (spans_encoded_)
   std::thread thread_;
   bool stopped_ = false;  // JS thread only
 

@@ -1,6 +1,13 @@
 // Generation-checked handles: a slot index plus a rolling generation, packed into a positive int32 so it
-// crosses into JS as a small integer. A handle whose slot was reused no longer matches, so use after end
-// is detected instead of touching another span.
+// crosses into JS as a small integer (a V8 Smi: no heap number per span). A handle whose slot was reused no longer
+// matches, so use after end is detected instead of touching another span.
+//
+// What is guaranteed, and what is not: 18 bits of slot (262,143 open spans at most; slot 0 is never used) and 13 bits
+// of generation, which skips 0, so a slot's handles repeat after 8,191 reuses. A slot is reused only once
+// `reuse_delay` other slots were freed after it (the engine uses kReuseDelay, 16,384), so a handle stays detectably
+// stale (kStaleHandle, never another span) until at least 8,191 x 16,384, over 134 million, other spans ended after
+// its own span. After that it can name an unrelated span again: handles are small integers, not unforgeable ids.
+// The delay is waived only when the table is full (262,143 slots created): then any free slot is reused at once.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -10,17 +17,21 @@
 
 namespace oneagent {
 
-constexpr uint32_t kSlotBits = 20;
-constexpr uint32_t kMaxSlots = 1u << kSlotBits;
+constexpr uint32_t kSlotBits = 18;
+constexpr uint32_t kGenerationBits = 13;
+static_assert(kSlotBits + kGenerationBits == 31, "2^31 - 1 is the largest handle");
+constexpr uint32_t kMaxSlots = 1u << kSlotBits;  // slots 1 .. kMaxSlots - 1
 constexpr uint32_t kSlotMask = kMaxSlots - 1;
-constexpr uint32_t kGenerationMask = 0x7FF;  // 11 bits: 2^31 - 1 is the largest handle
+constexpr uint32_t kGenerationMask = (1u << kGenerationBits) - 1;
+// The engine's reuse delay. Its slots (SpanSlot, 112 bytes) cost about 1.8 MB once this many spans have ended.
+constexpr uint32_t kReuseDelay = 16384;
 
 inline uint32_t make_handle(uint32_t slot, uint32_t generation) { return (generation << kSlotBits) | slot; }
 inline uint32_t handle_slot(uint32_t handle) { return handle & kSlotMask; }
 inline uint32_t handle_generation(uint32_t handle) { return (handle >> kSlotBits) & kGenerationMask; }
 
 // Slots are reused first-in first-out, and only once `reuse_delay` others are free, so an ended span
-// stays resolvable (for children started late by forked fibers) for as long as possible.
+// stays resolvable (for children started late by forked fibers) while `reuse_delay` other spans end after it.
 template <typename Slot>
 class HandleTable {
  public:
@@ -32,8 +43,15 @@ class HandleTable {
     if (free_.size() > reuse_delay_ || (count_ >= kMaxSlots - 1 && !free_.empty())) {
       index = free_.front();
       free_.pop_front();
+      // The next slot to be reused was last touched `reuse_delay` spans ago: fetch it while this span starts.
+#if defined(__GNUC__) || defined(__clang__)
+      if (!free_.empty()) __builtin_prefetch(&at(free_.front()), 1);
+#endif
     } else if (count_ < kMaxSlots - 1) {
-      if ((count_ & (kChunkSize - 1)) == 0) chunks_.emplace_back(new Slot[kChunkSize]);
+      if ((count_ & (kChunkSize - 1)) == 0) {
+        std::unique_ptr<Slot[]> chunk(new Slot[kChunkSize]);
+        chunks_.push_back(std::move(chunk));  // if this throws, chunk is freed and nothing changed
+      }
       index = ++count_;  // slot 0 is never used, so handle 0 means "none"
       at(index).generation = first_generation_;
     } else {
@@ -55,12 +73,13 @@ class HandleTable {
     return slot.generation == handle_generation(handle) ? &slot : nullptr;
   }
 
+  // The only step that can throw (std::bad_alloc growing the free list) comes first: then nothing has changed.
   void release(uint32_t handle) {
     Slot* slot = find(handle);
     if (slot == nullptr || !slot->live) return;
+    free_.push_back(handle_slot(handle));
     slot->live = false;
     --live_;
-    free_.push_back(handle_slot(handle));
   }
 
   uint32_t live() const { return live_; }
@@ -93,7 +112,7 @@ class HandleTable {
   uint32_t first_generation_;
   static uint32_t next_first_generation() {
     static std::atomic<uint32_t> tables{0};
-    return (tables.fetch_add(1, std::memory_order_relaxed) * 1265u) & kGenerationMask;
+    return (tables.fetch_add(1, std::memory_order_relaxed) * 5063u) & kGenerationMask;
   }
   uint32_t live_ = 0;
 };

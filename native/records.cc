@@ -1,5 +1,6 @@
 #include "records.h"
 
+#include <memory>
 #include <unordered_map>
 
 namespace oneagent {
@@ -62,8 +63,10 @@ Napi::Array drain_records(Napi::Env env, Engine& engine, uint32_t max) {
   Napi::Array out = Napi::Array::New(env);
   const InternTable& strings = engine.strings();
   uint32_t n = 0;
-  SpanRecord* r;
-  while ((max == 0 || n < max) && (r = engine.ring().pop()) != nullptr) {
+  SpanRecord* popped;
+  while ((max == 0 || n < max) && (popped = engine.ring().pop()) != nullptr) {
+    // Owned here: an exception (std::bad_alloc) while converting it still gives the record back to its pool.
+    std::unique_ptr<SpanRecord> r(popped);
     Napi::Object o = Napi::Object::New(env);
     o.Set("traceId", hex_trace(r->trace_id));
     o.Set("spanId", hex_span(r->span_id));
@@ -99,7 +102,6 @@ Napi::Array drain_records(Napi::Env env, Engine& engine, uint32_t max) {
     o.Set("droppedEventsCount", Napi::Number::New(env, r->dropped_events));
     o.Set("droppedLinksCount", Napi::Number::New(env, r->dropped_links));
     out.Set(n++, o);
-    delete r;
   }
   engine.counters()[kCounterQueued] = static_cast<double>(engine.ring().size());
   return out;

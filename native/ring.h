@@ -11,6 +11,10 @@
 
 namespace oneagent {
 
+// The largest ring: 4,194,304 spans, 32 MiB of pointers (the records themselves are only allocated as spans end).
+// engine_init refuses larger capacities; a ring constructed with one gets this many slots.
+constexpr uint32_t kMaxRingCapacity = 1u << 22;
+
 class SpanRing {
  public:
   explicit SpanRing(uint32_t capacity) : capacity_(round_up(capacity)), mask_(capacity_ - 1), slots_(new SpanRecord*[capacity_]) {}
@@ -59,7 +63,7 @@ class SpanRing {
  private:
   static uint32_t round_up(uint32_t n) {
     uint32_t c = 16;
-    while (c < n && c < (1u << 30)) c <<= 1;
+    while (c < n && c < kMaxRingCapacity) c <<= 1;
     return c;
   }
   const uint32_t capacity_;

@@ -431,8 +431,8 @@ describe("OneAgentSdk", () => {
         const test = yield* OneAgentTest.OneAgentTest
         const link = yield* OneAgentSdk.createInProcessLink.pipe(OneAgentSdk.traceIncomingRemoteCall(incoming))
         const root = yield* test.span("Orders/placeOrder")
-        // Enough spans that the creator's slot is handed out again.
-        for (let i = 0; i < 10_000; i++) yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
+        // Enough spans that the creator's slot is handed out again (slots are reused after 16,384 others ended).
+        for (let i = 0; i < 20_000; i++) yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
         yield* test.clear
         yield* Effect.void.pipe(OneAgentSdk.traceInProcessLink(link))
         const linked = yield* test.span("InProcessLink")

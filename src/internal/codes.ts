@@ -15,7 +15,8 @@ export const Status = {
   BadTag: -7,
   StaleParent: -8,
   ShutDown: -9,
-  BadTemplate: -11
+  BadTemplate: -11,
+  OutOfMemory: -14
 } as const
 
 /** @internal OpenTelemetry SpanKind numbers (`enum class SpanKind`). */
