@@ -376,11 +376,8 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
    * @since 0.1.0
    * @category tags
    */
-  static readonly outgoingHeaders: Effect.Effect<Readonly<Record<string, string>>, never, OneAgentSdk> = Effect.map(
-    OneAgentSdk.currentStringTag,
-    (tag): Readonly<Record<string, string>> =>
-      tag === "" ? {} : { traceparent: tag, [WebRequest.DYNATRACE_HTTP_HEADER_NAME]: tag }
-  )
+  static readonly outgoingHeaders: Effect.Effect<Readonly<Record<string, string>>, never, OneAgentSdk> = OneAgentSdk
+    .use((sdk) => sdk.outgoingHeaders)
 
   /**
    * The message properties that carry the current span's tag: `dtdTraceTagInfo` and `traceparent`.
@@ -389,11 +386,7 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
    * @category tags
    */
   static readonly outgoingMessageProperties: Effect.Effect<Readonly<Record<string, string>>, never, OneAgentSdk> =
-    Effect.map(
-      OneAgentSdk.currentStringTag,
-      (tag): Readonly<Record<string, string>> =>
-        tag === "" ? {} : { [Messaging.DYNATRACE_MESSAGE_PROPERTY_NAME]: tag, traceparent: tag }
-    )
+    OneAgentSdk.use((sdk) => sdk.outgoingMessageProperties)
 
   /**
    * Creates a messaging system info object, released with the scope.

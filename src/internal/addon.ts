@@ -73,6 +73,8 @@ export interface Addon {
   span_service_attr(handle: number, key: number, value: AttributeValue | bigint, limit?: number): number
   span_fail(handle: number, type: string, message: string, stack: string): number
   span_tag(handle: number, allowEnded?: boolean): string | number
+  /** The W3C `tracestate` the span carries (from its incoming tag, inherited by its descendants); "" for none. */
+  span_trace_state(handle: number): string | number
   span_tag_bytes(handle: number): Uint8Array | number
   records_drain(max: number): Array<RawRecord>
   spans_open(): Array<[handle: number, name: string, startNs: bigint]>

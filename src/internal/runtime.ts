@@ -94,19 +94,20 @@ const describe: Record<number, string> = {
   [Status.StaleHandle]: "the tracer is not known (its span ended long ago, or it came from another SDK instance)",
   [Status.AlreadyEnded]: "the tracer has already ended",
   [Status.NoParent]: "this tracer is only recorded inside another trace, and there is none",
-  [Status.TableFull]: "too many open spans (1,048,575); the span was not created",
+  [Status.TableFull]: "too many open spans (262,143); the span was not created",
   [Status.NoServiceCall]: "there is no open service call (incoming remote call, custom service, incoming web " +
     "request or message process) in the current fiber to attach the attribute to",
   [Status.BadTag]: "the incoming tag could not be parsed; a new trace was started",
   [Status.StaleParent]: "the parent span is no longer known; a new trace was started",
   [Status.ShutDown]: "the SDK was shut down; the call was ignored",
-  [Status.BadTemplate]: "internal error: unknown span template"
+  [Status.BadTemplate]: "internal error: unknown span template",
+  [Status.OutOfMemory]: "the engine is out of memory; nothing was recorded"
 }
 
 // Benign outcomes go to the verbose callback; all others are misuse or unexpected events.
 const benign = new Set<number>([Status.BadTag])
 // Outcomes the strict test layer does not treat as misuse: unexpected events, not API usage errors.
-const notMisuse = new Set<number>([Status.BadTag, Status.TableFull])
+const notMisuse = new Set<number>([Status.BadTag, Status.TableFull, Status.OutOfMemory])
 
 /**
  * Reports an engine status from `operation`. Strict runtimes throw a {@link MisuseError} for misuse, so
@@ -243,7 +244,7 @@ export const start = (
   const handle = options.link !== undefined
     ? addon.span_start_linked(options.link.handle, id, options.link.context)
     : tag !== undefined
-    ? addon.span_start_tagged(parent, id, tag, typeof options.traceState === "string" ? options.traceState : "")
+    ? addon.span_start_tagged(parent, id, tag, traceStateOf(options.traceState))
     : typeof effectParent === "number" && effectParent > 0
     ? addon.span_start_nested(parent, effectParent, id)
     : addon.span_start(parent, id, decision === SampledRoot ? 1 : 0)
@@ -275,6 +276,29 @@ export const EngineDecides = 0 as const
 
 // The tag a span continues: its own incoming tag; else, with no SDK parent, the remote context of Effect's current
 // span (one that came in over HTTP). Effect's engine spans are a parent too: start_nested takes the deeper one.
+/**
+ * The W3C `tracestate` a span keeps and sends on: printable ASCII, at most 512 characters, cut between list
+ * members (from the end, as W3C allows) rather than inside one; anything else is not propagated.
+ *
+ * @internal
+ */
+export const traceStateOf = (raw: unknown): string => {
+  if (typeof raw !== "string" || raw === "" || !/^[\x20-\x7e]*$/.test(raw)) return ""
+  const trimmed = raw.trim()
+  if (trimmed.length <= maxTraceState) return trimmed
+  let kept = ""
+  for (const member of trimmed.split(",")) {
+    const entry = member.trim()
+    if (entry === "") continue
+    const next = kept === "" ? entry : `${kept},${entry}`
+    if (next.length > maxTraceState) break
+    kept = next
+  }
+  return kept
+}
+
+const maxTraceState = 512
+
 const continuedTag = (
   tag: string | Uint8Array | undefined,
   parent: number | string,
@@ -300,7 +324,9 @@ const decide = (
     return EngineDecides
   }
   if (tag !== undefined) {
-    const continues = typeof tag === "string" && (parent === 0 || typeof parent === "string") && isUnsampled(tag)
+    // A tracestate must travel on with the trace: only an engine span keeps it for the tags its descendants send.
+    const continues = typeof tag === "string" && (parent === 0 || typeof parent === "string") &&
+      traceStateOf(options.traceState) === "" && isUnsampled(tag)
     return continues ? keptOut(engine, tag) : EngineDecides
   }
   if (typeof parent === "string") return keptOut(engine, parent)

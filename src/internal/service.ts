@@ -37,7 +37,7 @@ import {
 import * as Families from "./families.ts"
 import * as Templates from "./templates.ts"
 import * as TraceContext from "./traceContext.ts"
-import { currentTag, scoped } from "./tracer.ts"
+import { currentTag, currentTraceState, messageTagNames, scoped, tagCarrier, webTagNames } from "./tracer.ts"
 
 /** @internal Where the service keeps its runtime, for the combinators that only see the context. */
 export const RuntimeKey: unique symbol = Symbol.for("effect-oneagent/Runtime") as never
@@ -63,6 +63,10 @@ export interface Service {
   readonly traceInProcessLink: (link: InProcessLink) => Effect.Effect<InProcessLinkTracer, never, Scope.Scope>
   readonly addCustomRequestAttribute: (key: string, value: CustomAttributeValue) => Effect.Effect<void>
   readonly currentStringTag: Effect.Effect<string>
+  /** The headers that carry the current span's tag (`traceparent`, `X-dynaTrace`) and the trace's `tracestate`. */
+  readonly outgoingHeaders: Effect.Effect<Readonly<Record<string, string>>>
+  /** The message properties that carry it (`dtdTraceTagInfo`, `traceparent`) and the trace's `tracestate`. */
+  readonly outgoingMessageProperties: Effect.Effect<Readonly<Record<string, string>>>
   readonly stats: Effect.Effect<Stats>
   readonly openSpans: Effect.Effect<ReadonlyArray<OpenSpan>>
   readonly createDatabaseInfo: (
@@ -184,6 +188,12 @@ const siteOf = (runtime: Runtime, handle: number): string | undefined => {
   return site === undefined ? undefined : callSite(site)
 }
 
+const currentCarrier = (runtime: Runtime, tagNames: ReadonlyArray<string>, operation: string) =>
+  Effect.withFiber((fiber) => {
+    const handle = TraceContext.currentHandle(runtime, fiber)
+    return Effect.succeed(tagCarrier(currentTag(runtime, handle, operation), currentTraceState(runtime, handle), tagNames))
+  })
+
 /** @internal The open-span report of shutdown: one diagnostic naming every span that was never ended. */
 export const reportOpenSpans = (
   runtime: Runtime,
@@ -273,6 +283,8 @@ export const make = (
   currentStringTag: Effect.withFiber((fiber) =>
     Effect.succeed(currentTag(runtime, TraceContext.currentHandle(runtime, fiber), "currentStringTag"))
   ),
+  outgoingHeaders: currentCarrier(runtime, webTagNames, "outgoingHeaders"),
+  outgoingMessageProperties: currentCarrier(runtime, messageTagNames, "outgoingMessageProperties"),
   stats: Effect.sync(stats),
   openSpans: Effect.sync(() => openSpansOf(runtime)),
   createDatabaseInfo: Families.createDatabaseInfo,

@@ -177,12 +177,12 @@ export class TracerImpl {
 
   get outgoingHeaders(): Effect.Effect<Readonly<Record<string, string>>> {
     return Effect.map(this.outgoingStringTag, (tag) =>
-      tag === "" ? {} : { traceparent: tag, [WebRequest.DYNATRACE_HTTP_HEADER_NAME]: tag })
+      tagCarrier(tag, currentTraceState(this.runtime, this.handle), webTagNames))
   }
 
   get outgoingProperties(): Effect.Effect<Readonly<Record<string, string>>> {
     return Effect.map(this.outgoingStringTag, (tag) =>
-      tag === "" ? {} : { [Messaging.DYNATRACE_MESSAGE_PROPERTY_NAME]: tag, traceparent: tag })
+      tagCarrier(tag, currentTraceState(this.runtime, this.handle), messageTagNames))
   }
 
   /** Ends from the scope's Exit unless `end` was called already. */
@@ -299,6 +299,42 @@ export const addResponseHeadersUnsafe = (runtime: Runtime, handle: number, heade
     setAttribute(runtime, handle, key, value, `${operation}.addResponseHeaders`, limit)
   }
 }
+
+/**
+ * The `tracestate` to send along the tag of a span: what its trace brought in. "" for none, outside a trace, and for
+ * unsampled spans kept without the engine (those carry no tracestate: an incoming one makes the engine keep them).
+ *
+ * @internal
+ */
+export const currentTraceState = (runtime: Runtime, handle: number | string): string => {
+  if (typeof handle === "string" || handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return ""
+  const state = runtime.engine.addon.span_trace_state(handle)
+  return typeof state === "string" ? state : ""
+}
+
+/**
+ * The headers (or message properties) that carry a tag: the tag under each of `tagNames`, and `tracestate` when
+ * the trace has one. Empty without a tag.
+ *
+ * @internal
+ */
+export const tagCarrier = (
+  tag: string,
+  traceState: string,
+  tagNames: ReadonlyArray<string>
+): Readonly<Record<string, string>> => {
+  if (tag === "") return {}
+  const carrier: Record<string, string> = {}
+  for (const name of tagNames) carrier[name] = tag
+  if (traceState !== "") carrier.tracestate = traceState
+  return carrier
+}
+
+/** @internal The header names a web request carries its tag under. */
+export const webTagNames = ["traceparent", WebRequest.DYNATRACE_HTTP_HEADER_NAME] as const
+
+/** @internal The property names a message carries its tag under. */
+export const messageTagNames = [Messaging.DYNATRACE_MESSAGE_PROPERTY_NAME, "traceparent"] as const
 
 /** @internal Reads the current span's tag, or "" outside a trace. */
 export const currentTag = (runtime: Runtime, handle: number | string, operation: string): string => {
