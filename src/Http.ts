@@ -1,7 +1,7 @@
 /**
  * effect/http integrations: a server middleware that traces every incoming request with the incoming web
  * request tracer, and an `HttpClient` wrapper that traces every outgoing request with the outgoing web
- * request tracer and sends its tag (`traceparent` and `X-dynaTrace`).
+ * request tracer and sends its tag (`traceparent` and `X-dynaTrace`, with the trace's `tracestate`).
  *
  * **Details**
  *
@@ -148,7 +148,7 @@ export const layerServerTracerDisabled: Layer.Layer<never> = Layer.succeed(HttpM
 
 /**
  * Traces every request of an `HttpClient` with the outgoing web request tracer (a CLIENT span) and adds
- * its tag to the request sent: `traceparent` and `X-dynaTrace`.
+ * its tag to the request sent: `traceparent` and `X-dynaTrace`, with the trace's `tracestate`.
  *
  * **Details**
  *

@@ -75,7 +75,7 @@ export interface MessageIds {
  */
 export interface OutgoingMessageTracer extends Tracer, OutgoingTaggable, MessageIds {
   readonly _tag: "OutgoingMessageTracer"
-  /** The properties to add to the message: `dtdTraceTagInfo` and `traceparent` (empty when not tracing). */
+  /** The properties to add to the message: `dtdTraceTagInfo`, `traceparent` and any `tracestate` (empty when not tracing). */
   readonly outgoingProperties: Effect.Effect<Readonly<Record<string, string>>>
 }
 

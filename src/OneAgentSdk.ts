@@ -371,7 +371,8 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
   })
 
   /**
-   * The headers that carry the current span's tag: `traceparent` and `X-dynaTrace` (empty outside a trace).
+   * The headers that carry the current span's tag: `traceparent` and `X-dynaTrace`, and the trace's `tracestate` when it
+   * has one (empty outside a trace).
    *
    * @since 0.1.0
    * @category tags
@@ -380,7 +381,8 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
     .use((sdk) => sdk.outgoingHeaders)
 
   /**
-   * The message properties that carry the current span's tag: `dtdTraceTagInfo` and `traceparent`.
+   * The message properties that carry the current span's tag: `dtdTraceTagInfo` and `traceparent`, and the trace's
+   * `tracestate` when it has one.
    *
    * @since 0.1.0
    * @category tags

@@ -133,7 +133,7 @@ export interface IncomingWebRequestTracer extends Tracer, WebResponse {
  */
 export interface OutgoingWebRequestTracer extends Tracer, WebResponse, OutgoingTaggable {
   readonly _tag: "OutgoingWebRequestTracer"
-  /** The headers to add to the request: `traceparent` and `X-dynaTrace` (empty when not tracing). */
+  /** The headers to add to the request: `traceparent`, `X-dynaTrace` and any `tracestate` (empty when not tracing). */
   readonly outgoingHeaders: Effect.Effect<Readonly<Record<string, string>>>
 }
 
