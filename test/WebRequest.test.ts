@@ -287,6 +287,53 @@ describe("WebRequest", () => {
       expect(span.attributes["oneagent.truncated"]).toEqual(expect.arrayContaining([header, parameter, response]))
     }).pipe(Effect.scoped, withTest))
 
+  it.effect("other keys over 250 characters are cut and marked too: custom attributes, parameters, Effect spans", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const sdk = yield* OneAgentSdk
+      const info = yield* sdk.createWebApplicationInfo(app)
+      const long = "k".repeat(300)
+      yield* Effect.scoped(Effect.gen(function*() {
+        const tracer = yield* sdk.traceIncomingWebRequest(info, { url: "/k", method: "GET", route: "/k" })
+        yield* tracer.addParameter(long, "p")
+        yield* OneAgentSdk.addCustomRequestAttribute(long, 1)
+        yield* Effect.annotateCurrentSpan(long, "e").pipe(Effect.withSpan("inner"))
+      }))
+      const span = yield* test.span("GET /k")
+      const parameter = `oneagent.web.parameter.${long}`.slice(0, 250)
+      expect(span.attributes[parameter]).toBe("p")
+      expect(span.attributes[long.slice(0, 250)]).toBe(1)
+      expect(span.attributes["oneagent.truncated"]).toEqual([parameter, long.slice(0, 250)])
+      expect((yield* test.span("inner")).attributes["oneagent.truncated"]).toBe(long.slice(0, 250))
+    }).pipe(Effect.scoped, withTest))
+
+  it.effect("keys from requests cannot grow memory without bound: past 65,536 distinct keys, new ones are dropped", () =>
+    Effect.gen(function*() {
+      const diagnostics: Array<string> = []
+      const run = Effect.gen(function*() {
+        const sdk = yield* OneAgentSdk
+        const info = yield* sdk.createWebApplicationInfo(app)
+        for (let request = 0; request < 70; request++) {
+          const headers: Record<string, string> = {}
+          for (let i = 0; i < 1000; i++) headers[`x-${request}-${i}`] = "v"
+          yield* Effect.void.pipe(OneAgentSdk.traceIncomingWebRequest(info, { url: "/k", method: "GET", headers }))
+        }
+        return yield* sdk.stats
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(OneAgentSdk.layer({
+          diagnosticCallback: (m) => diagnostics.push(m),
+          maxAttributes: 2000,
+          export: { file: "/dev/null", shutdownTimeout: 0 }
+        }))
+      )
+      const stats = yield* run
+      // The library's own keys (url.*, http.*, ...) take a few of the 65,536.
+      expect(stats.attributesDropped).toBeGreaterThan(70_000 - 65_536)
+      expect(stats.attributesDropped).toBeLessThan(70_000 - 65_536 + 100)
+      expect(diagnostics.filter((m) => m.includes("distinct attribute keys"))).toHaveLength(1)
+    }))
+
   it.effect("a malformed URL or headers of the wrong type are reported, and the request is still traced", () =>
     Effect.gen(function*() {
       const info = yield* OneAgentSdk.createWebApplicationInfo(app)

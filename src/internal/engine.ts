@@ -117,11 +117,20 @@ export const release = (
 export const keyId = (engine: Engine, key: string): number => {
   let id = engine.keys.get(key)
   if (id === undefined) {
+    // Interned keys live as long as the engine; keys from requests (header and parameter names) must not grow
+    // them without bound.
+    if (engine.keys.size >= maxKeys) return KeysFull
     id = engine.addon.intern(key)
     engine.keys.set(key, id)
   }
   return id
 }
+
+/** @internal The most distinct attribute keys an engine interns; past it, attributes with new keys are dropped. */
+export const maxKeys = 65_536
+
+/** @internal What {@link keyId} returns for a new key once {@link maxKeys} are interned. */
+export const KeysFull = -1
 
 /** @internal A span shape: name, kind, start flags and constant attributes as [key, value, limit] triples. */
 export interface Template {

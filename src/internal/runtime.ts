@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import type * as Exit from "effect/Exit"
 import type { AttributeValue } from "./addon.ts"
 import { Counter, Kind, Limit, StartFlag, Status } from "./codes.ts"
-import { type Engine, genericTemplate, keyId, type Template, templateId } from "./engine.ts"
+import { clip, type Engine, genericTemplate, keyId, KeysFull, maxKeys, type Template, templateId } from "./engine.ts"
 import { isUnsampled, rootContext, sampleRoot } from "./unsampled.ts"
 
 /**
@@ -256,9 +256,9 @@ export const start = (
   }
   if (fallback) {
     addon.span_name(handle, options.template.name)
-    setAttributes(engine, handle, options.template.attributes)
+    setAttributes(runtime, engine, handle, options.template.attributes)
   }
-  if (options.attributes !== undefined) setAttributes(engine, handle, options.attributes)
+  if (options.attributes !== undefined) setAttributes(runtime, engine, handle, options.attributes)
   if (runtime.starts !== undefined) runtime.starts.set(handle, options.site ?? new Error())
   if (runtime.recorded !== undefined) {
     const tag = addon.span_tag(handle, true)
@@ -397,9 +397,10 @@ export const callSite = (site: Error): string => {
   return frames.slice(0, 3).join("\n")
 }
 
-const setAttributes = (engine: Engine, handle: number, triples: ReadonlyArray<AttributeValue>) => {
+const setAttributes = (runtime: Runtime, engine: Engine, handle: number, triples: ReadonlyArray<AttributeValue>) => {
   for (let i = 0; i + 2 < triples.length; i += 3) {
-    engine.addon.span_attr(handle, keyId(engine, triples[i] as string), triples[i + 1]!, triples[i + 2] as number)
+    const id = attributeKey(runtime, engine, triples[i] as string)
+    if (id !== KeysFull) engine.addon.span_attr(handle, id, triples[i + 1]!, triples[i + 2] as number)
   }
 }
 
@@ -480,8 +481,38 @@ export const setAttribute = (
 ): void => {
   const engine = handle > 0 ? engineOf(runtime, operation) : undefined
   if (engine === undefined) return
-  report(runtime, engine.addon.span_attr(handle, keyId(engine, key), value, limit), operation)
+  const id = attributeKey(runtime, engine, key)
+  if (id === KeysFull) return
+  report(runtime, engine.addon.span_attr(handle, id, value, limit), operation)
+  // The engine cuts a long key as it cuts a long value; the cut is marked the same way.
+  if (key.length > Limit.Default && clip(key, Limit.Default) !== key) {
+    engine.addon.span_attr(handle, keyId(engine, truncatedKey), clip(key, Limit.Default), Limit.Default)
+  }
 }
+
+/** @internal The attribute naming what was cut to its limit (as the engine sets it for values). */
+export const truncatedKey = "oneagent.truncated"
+
+/**
+ * The interned id of an attribute key, or {@link KeysFull}: then the attribute is dropped, counted with the dropped
+ * attributes, and reported once per engine.
+ *
+ * @internal
+ */
+export const attributeKey = (runtime: Runtime, engine: Engine, key: string): number => {
+  const id = keyId(engine, key)
+  if (id === KeysFull) {
+    engine.counters[Counter.DroppedAttributes]!++
+    if (!keysFullReported.has(engine)) {
+      keysFullReported.add(engine)
+      notify(runtime, "diagnostic", `${maxKeys.toLocaleString("en-US")} distinct attribute keys are recorded: ` +
+        `attributes with new keys are dropped (are header or parameter names coming from requests? see captureHeaders)`)
+    }
+  }
+  return id
+}
+
+const keysFullReported = new WeakSet<Engine>()
 
 /** @internal */
 export { Kind, StartFlag }

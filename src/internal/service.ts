@@ -22,8 +22,9 @@ import type {
   OutgoingRemoteCallTracer
 } from "../Tracers.ts"
 import { Counter, Limit, Status } from "./codes.ts"
-import { type Engine, keyId } from "./engine.ts"
+import { clip, type Engine, keyId, KeysFull } from "./engine.ts"
 import {
+  attributeKey,
   callSite,
   captureSite,
   CurrentSpan,
@@ -32,7 +33,8 @@ import {
   readArguments,
   report,
   type Runtime,
-  type StartOptions
+  type StartOptions,
+  truncatedKey
 } from "./runtime.ts"
 import * as Families from "./families.ts"
 import * as Templates from "./templates.ts"
@@ -228,7 +230,13 @@ export const addCustomAttribute = (runtime: Runtime, handle: number | string, ke
     report(runtime, Status.ShutDown, operation)
     return
   }
-  report(runtime, engine.addon.span_service_attr(handle, keyId(engine, key), value, Limit.Default), operation)
+  const id = attributeKey(runtime, engine, key)
+  if (id === KeysFull) return
+  const status = engine.addon.span_service_attr(handle, id, value, Limit.Default)
+  report(runtime, status, operation)
+  if (status >= 0 && key.length > Limit.Default && clip(key, Limit.Default) !== key) {
+    engine.addon.span_service_attr(handle, keyId(engine, truncatedKey), clip(key, Limit.Default), Limit.Default)
+  }
 }
 
 /** @internal */

@@ -10,12 +10,9 @@ import type { CustomServiceOptions, IncomingRemoteCallOptions, OutgoingRemoteCal
 import type { AttributeValue } from "./addon.ts"
 import { Kind, Limit, StartFlag } from "./codes.ts"
 import { clip, template, type Template } from "./engine.ts"
-import { safeString } from "./runtime.ts"
+import { safeString, truncatedKey } from "./runtime.ts"
 
 type Attribute = readonly [key: string, value: AttributeValue, limit?: number]
-
-// The attribute naming each attribute whose value (or key) was cut to its limit, as the engine sets it.
-const truncatedKey = "oneagent.truncated"
 
 /**
  * Collects attributes from user options, coercing what an untyped caller got wrong and noting it.
