@@ -6,8 +6,12 @@ import * as Cause from "effect/Cause"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Context from "effect/Context"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as Scope from "effect/Scope"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -725,6 +729,28 @@ describe("export", () => {
       expect(stats).toMatchObject({ spansEnded: 6, spansExported: 6, spansDroppedExport: 0, spansPendingExport: 0 })
       expectStatsAddUp(stats)
     }))
+
+  it.live("a layer acquired while the last one still flushes waits for it, then traces on a new engine", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver(() => "stall")
+      const options = { export: { endpoint: rx.url, shutdownTimeout: "400 millis", timeout: "5 seconds" } } as const
+      const firstScope = yield* Scope.make()
+      const first = Context.get(yield* Layer.buildWithScope(OneAgentSdk.layer(options), firstScope), OneAgentSdk)
+      yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "first", service: "s" }), Effect.provideService(OneAgentSdk, first))
+      // The first layer's release stalls on its flush for up to 400 ms; the second arrives meanwhile.
+      const closing = yield* Effect.forkChild(Scope.close(firstScope, Exit.void))
+      yield* Effect.sleep("50 millis")
+      const second = yield* Effect.scoped(Effect.gen(function*() {
+        const sdk = Context.get(yield* Layer.build(OneAgentSdk.layer({ export: { file: "/dev/null" } })), OneAgentSdk)
+        yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "second", service: "s" }), Effect.provideService(OneAgentSdk, sdk))
+        return { initResult: sdk.initResult, state: yield* sdk.agentState, stats: yield* sdk.stats }
+      }))
+      yield* Fiber.join(closing)
+      // A new engine (status 0, not "already initialised"), alive while the layer is.
+      expect(second.initResult.status).toBe(InitResult.STATUS_INITIALIZED)
+      expect(second.state).toBe(AgentState.ACTIVE)
+      expect(second.stats).toMatchObject({ spansStarted: 1, spansEnded: 1 })
+    }).pipe(Effect.scoped))
 
   it.live("processes sharing one traces file keep whole lines: every line parses and no span is lost", () =>
     Effect.gen(function*() {

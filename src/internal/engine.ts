@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type { Addon, AttributeValue } from "./addon.ts"
 import { Limit } from "./codes.ts"
@@ -46,6 +47,18 @@ export interface Engine {
 
 let current: Engine | undefined
 let epochs = 0
+// Set while the last release flushes and shuts the engine down: a layer acquired meanwhile waits for it and then
+// starts a new engine, rather than joining one about to close.
+let closing: Deferred.Deferred<void> | undefined
+
+/**
+ * Waits until an engine being shut down (its last layer releasing) is gone; immediate otherwise.
+ *
+ * @internal
+ */
+export const awaitShutdown: Effect.Effect<void> = Effect.suspend(() =>
+  closing === undefined ? Effect.void : Deferred.await(closing)
+)
 
 /**
  * Initialises the native engine or joins the running one. Returns the engine and 0 (initialised) or
@@ -100,6 +113,8 @@ export const release = (
     // Spans still open now are lost: say which, so a leaked tracer is found.
     const open = engine.addon.spans_open()
     if (open.length > 0) onOpenSpans?.(open)
+    const done = Deferred.makeUnsafe<void>()
+    closing = done
     return engine.beforeShutdown.pipe(
       Effect.ensuring(Effect.sync(() => {
         try {
@@ -108,6 +123,8 @@ export const release = (
           engine.closed = true
           if (current === engine) current = undefined
           engine.addon.engine_shutdown()
+          if (closing === done) closing = undefined
+          Deferred.doneUnsafe(done, Effect.void)
         }
       }))
     )

@@ -133,6 +133,7 @@ export const acquire = (
     const version = `${LIBRARY_VERSION}/${loaded.version}`
     const role: Cluster.Role = mode._tag === "Export" ? Cluster.role(options.forkable) : { _tag: "Standalone" }
     if (role._tag === "Primary") return yield* acquirePrimary(runtime, options, version, optionProblems)
+    yield* EngineModule.awaitShutdown
     const acquired = EngineModule.acquire(loaded.addon, {
       ringCapacity: options.bufferSize ?? 65_536,
       ...samplerOf(runtime, options),
