@@ -139,7 +139,11 @@ const escapeControls = (line: string): string =>
 export const renderTree = (spans: ReadonlyArray<SpanData>): string => {
   const lines: Array<string> = []
   const visit = (span: SpanData, depth: number) => {
-    const mark = span.status.code === "error" ? `✗ ${span.status.message}` : "✓"
+    const mark = span.status.code === "error"
+      ? `✗ ${span.status.message}`
+      : span.attributes["effect.fiber.interrupted"] === true
+      ? "⊘ interrupted"
+      : "✓"
     const attrs = keyAttributes.filter((k) => k in span.attributes && !span.name.includes(String(span.attributes[k])))
       .map((k) => `${k}=${formatValue(span.attributes[k]!)}`)
     const custom = Object.keys(span.attributes).filter((k) => !standardPrefixes.some((p) => k.startsWith(p))).map((k) => `${k}=${formatValue(span.attributes[k]!)}`)

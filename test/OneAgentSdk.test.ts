@@ -290,6 +290,15 @@ describe("OneAgentSdk", () => {
         const span = yield* test.span("Orders/placeOrder")
         expect(span.status.code).toBe("unset")
         expect(span.attributes["effect.fiber.interrupted"]).toBe(true)
+        expect(yield* test.tree).toContain("Orders/placeOrder [server]")
+        expect(yield* test.tree).toMatch(/ms ⊘ interrupted/)
+      }).pipe(withTest))
+
+    it.effect("a failure that is a plain object is described by its JSON, not [object Object]", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        yield* Effect.exit(Effect.fail({ code: 42 }).pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" })))
+        expect((yield* test.span("s/m")).status).toEqual({ code: "error", message: "Object: {\"code\":42}" })
       }).pipe(withTest))
 
     it.effect("scoped tracers end with the scope's Exit", () =>

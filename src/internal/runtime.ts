@@ -414,12 +414,23 @@ export const describeFailure = (error: unknown): { type: string; message: string
         : typeof e.name === "string" && e.name !== "Error"
         ? e.name
         : error.constructor?.name ?? "Error"
-      const message = typeof e.message === "string" ? e.message : safeString(error)
+      const message = typeof e.message === "string" ? e.message : plainText(error)
       return { type, message, stack: typeof e.stack === "string" ? e.stack : "" }
     }
     return { type: typeof error, message: safeString(error), stack: "" }
   } catch {
     return { type: "unknown", message: "", stack: "" }
+  }
+}
+
+// A failure value that is a plain object says more as JSON than as "[object Object]".
+const plainText = (value: object): string => {
+  const text = safeString(value)
+  if (text !== "[object Object]") return text
+  try {
+    return JSON.stringify(value) ?? text
+  } catch {
+    return text
   }
 }
 
