@@ -8,6 +8,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type { AgentState } from "./AgentState.ts"
@@ -16,6 +17,7 @@ import type { ExportOptions } from "./ExportConfig.ts"
 import type { InitResult } from "./InitResult.ts"
 import type { Sampler } from "./Sampler.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
+import { spanEventLogger } from "./internal/logEvents.ts"
 import { checkOptions } from "./internal/options.ts"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Families from "./internal/families.ts"
@@ -85,6 +87,11 @@ export interface Options extends DataOptions {
    * SDK's tracers nest in one trace. Default true; false keeps whatever Tracer the application provides.
    */
   readonly effectSpans?: boolean | undefined
+  /**
+   * Record each log line inside an SDK tracer as an event of its span, as Effect does for its own spans. Default
+   * true.
+   */
+  readonly logEvents?: boolean | undefined
   /** How often the export thread sends what has ended, in milliseconds. Default 1000. */
   readonly exportInterval?: number | undefined
   /**
@@ -157,7 +164,8 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
   static readonly layer = (options: Options = {}): Layer.Layer<OneAgentSdk> => {
     const checked = checkOptions(options)
     const sdk = Layer.effect(OneAgentSdk)(Lifecycle.acquire(checked, false, { _tag: "Export" }))
-    return checked.options.effectSpans === false ? sdk : tracerLayer.pipe(Layer.provideMerge(sdk))
+    const withLogEvents = checked.options.logEvents === false ? sdk : logEventsLayer.pipe(Layer.provideMerge(sdk))
+    return checked.options.effectSpans === false ? withLogEvents : tracerLayer.pipe(Layer.provideMerge(withLogEvents))
   }
 
   /**
@@ -541,6 +549,16 @@ const webResponse = <A>(
 // Effect's own spans (Effect.withSpan, effect/http, effect/sql) recorded by the engine, in the same traces.
 const tracerLayer = Layer.effect(Tracer.Tracer)(
   OneAgentSdk.use((sdk) => Effect.succeed(EffectSpan.make(sdk[ServiceImpl.RuntimeKey])))
+)
+
+// Log lines inside SDK tracers become their events, next to the application's loggers (Effect's tracer logger does
+// the same for Effect spans).
+const logEventsLayer = Layer.effect(Logger.CurrentLoggers)(
+  OneAgentSdk.use((sdk) =>
+    Effect.withFiber((fiber) =>
+      Effect.succeed(new Set([...fiber.getRef(Logger.CurrentLoggers), spanEventLogger(sdk[ServiceImpl.RuntimeKey])]))
+    )
+  )
 )
 
 const runtimeOf = (context: Context.Context<never>): Runtime =>

@@ -9,9 +9,11 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Tracer from "effect/Tracer"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
+import { spanEventLogger } from "./internal/logEvents.ts"
 import { checkOptions } from "./internal/options.ts"
 import { MisuseError, type Runtime } from "./internal/runtime.ts"
 import { RuntimeKey } from "./internal/service.ts"
@@ -154,8 +156,13 @@ export const layer = (options: Options = {}): Layer.Layer<OneAgentSdk | OneAgent
         ? "a production OneAgentSdk.layer owns the running engine and exports its spans; provide only " +
           "OneAgentTest.layer in tests"
         : undefined
+    const loggers = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.getRef(Logger.CurrentLoggers)))
     const context = Context.make(OneAgentSdk, sdk).pipe(
-      Context.add(OneAgentTest, makeService(runtime, () => sink, unavailable))
+      Context.add(OneAgentTest, makeService(runtime, () => sink, unavailable)),
+      (context) =>
+        checked.options.logEvents === false
+          ? context
+          : Context.add(context, Logger.CurrentLoggers, new Set([...loggers, spanEventLogger(runtime)]))
     )
     return checked.options.effectSpans === false
       ? context

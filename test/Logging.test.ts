@@ -26,6 +26,27 @@ describe("Logging", () => {
       expect(lines[2]!.annotations["trace_id"]).toBeUndefined()
     }).pipe(Effect.provide(OneAgentTest.layer())))
 
+  it.effect("log lines become events of the innermost span: an SDK tracer's, or an Effect span's (once)", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      yield* Effect.gen(function*() {
+        yield* Effect.logWarning("charging").pipe(Effect.annotateLogs({ order: 7 }))
+        yield* Effect.logInfo("validating").pipe(Effect.withSpan("validate"))
+      }).pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
+      yield* Effect.logInfo("outside")
+      const service = yield* test.span("s/m")
+      expect(service.events.map((e) => e.name)).toEqual(["charging"])
+      expect(service.events[0]!.attributes).toMatchObject({ order: 7, "effect.logLevel": "WARN" })
+      expect((yield* test.span("validate")).events.map((e) => e.name)).toEqual(["validating"])
+    }).pipe(Effect.provide(OneAgentTest.layer())))
+
+  it.effect("logEvents: false leaves log lines out of the spans", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      yield* Effect.logInfo("charging").pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
+      expect((yield* test.span("s/m")).events).toEqual([])
+    }).pipe(Effect.provide(OneAgentTest.layer({ logEvents: false }))))
+
   it.effect("currentTraceContext gives the ids of the current span, and an invalid context outside", () =>
     Effect.gen(function*() {
       const test = yield* OneAgentTest.OneAgentTest

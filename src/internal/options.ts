@@ -38,6 +38,7 @@ const checks: Record<keyof Options, readonly [Check, string]> = {
   nativeModulePath: [(v) => typeof v === "string" && v.trim() !== "", "a non-empty path"],
   export: [isObject, "an object"],
   effectSpans: [isBoolean, "a boolean"],
+  logEvents: [isBoolean, "a boolean"],
   exportInterval: [
     (v) => typeof v === "number" && v >= 1 && v <= 3_600_000,
     "a number of milliseconds from 1 to 3,600,000"
