@@ -220,6 +220,16 @@ describe("WebRequest", () => {
       expect(incoming.attributes).toMatchObject({ "url.full": "http://shop.test/in", "user_agent.original": "ua" })
     }).pipe(Effect.scoped, withTest))
 
+  it.effect("a path without a Host header records url.path and url.query, not a relative url.full", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const info = yield* OneAgentSdk.createWebApplicationInfo(app)
+      yield* Effect.void.pipe(OneAgentSdk.traceIncomingWebRequest(info, { url: "/api/y?a=1&sig=s3cret", method: "GET" }))
+      const span = yield* test.span("GET")
+      expect(span.attributes).toMatchObject({ "url.path": "/api/y", "url.query": "a=1&sig=REDACTED" })
+      expect(span.attributes["url.full"]).toBeUndefined()
+    }).pipe(Effect.scoped, withTest))
+
   it.effect("credentials in URLs are redacted: userinfo, and signature query values (UrlParams.CurrentRedactedNames)", () =>
     Effect.gen(function*() {
       const test = yield* OneAgentTest.OneAgentTest

@@ -74,6 +74,15 @@ const addRedactedUrl = (list: AttributeList, key: "url.full" | "url.query", text
 
 const addUrl = (list: AttributeList, url: string, host: string | undefined) => {
   const parsed = urlParts(url, host)
+  if (parsed === undefined && url.startsWith("/") && !url.startsWith("//")) {
+    // A path with no Host to complete it: url.full must be absolute, so only the path and the query are recorded.
+    const relative = urlParts(url, "host.invalid")
+    if (relative !== undefined) {
+      list.add("url.path", relative.pathname, Limit.Long)
+      if (relative.search !== "") addRedactedUrl(list, "url.query", relative.search.slice(1))
+      return
+    }
+  }
   addRedactedUrl(
     list,
     "url.full",
