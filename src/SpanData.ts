@@ -117,7 +117,11 @@ const standardPrefixes = ["rpc.", "http.", "url.", "db.", "messaging.", "server.
   "effect.", "user_agent."]
 
 const formatValue = (value: AttributeValue): string =>
-  Array.isArray(value) ? `[${value.map((v) => formatValue(v)).join(", ")}]` : JSON.stringify(value)
+  Array.isArray(value)
+    ? `[${value.map((v) => formatValue(v)).join(", ")}]`
+    : typeof value === "number" && !Number.isFinite(value)
+    ? String(value) // NaN, Infinity: JSON would print null
+    : JSON.stringify(value)
 
 const shortEscapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" }
 

@@ -398,6 +398,22 @@ describe("OneAgentSdk", () => {
         expect((yield* test.span("Payments/charge")).attributes["tag"]).toBeUndefined()
       }).pipe(withTest))
 
+    it.effect("an empty key is misuse; NaN and Infinity values are kept and printed as such", () =>
+      Effect.gen(function*() {
+        const test = yield* OneAgentTest.OneAgentTest
+        const empty = yield* Effect.exit(
+          OneAgentSdk.addCustomRequestAttribute("", 1).pipe(OneAgentSdk.traceCustomService({ method: "e", service: "s" }))
+        )
+        assert(Exit.isFailure(empty))
+        expect(Cause.pretty(empty.cause)).toContain("non-empty string key")
+        yield* Effect.all([
+          OneAgentSdk.addCustomRequestAttribute("nan", NaN),
+          OneAgentSdk.addCustomRequestAttribute("inf", -Infinity)
+        ]).pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
+        expect((yield* test.span("s/m")).attributes).toMatchObject({ nan: NaN, inf: -Infinity })
+        expect(yield* test.tree).toContain("nan=NaN inf=-Infinity")
+      }).pipe(withTest))
+
     it.effect("with no open service call: misuse for the strict layer, a diagnostic in production", () =>
       Effect.gen(function*() {
         const strict = yield* Effect.exit(OneAgentSdk.addCustomRequestAttribute("k", 1).pipe(withTest))

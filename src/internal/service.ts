@@ -216,8 +216,8 @@ export const addCustomAttribute = (runtime: Runtime, handle: number | string, ke
   const operation = "addCustomRequestAttribute"
   const engine = runtime.engine
   if (engine === undefined) return
-  if (typeof key !== "string" || (typeof value !== "string" && typeof value !== "number")) {
-    misuse(runtime, `${operation}: expects a string key and an int, float or string value`)
+  if (typeof key !== "string" || key === "" || (typeof value !== "string" && typeof value !== "number")) {
+    misuse(runtime, `${operation}: expects a non-empty string key and an int, float or string value`)
     return
   }
   // An unsampled span kept without the engine: nothing of it is recorded.
