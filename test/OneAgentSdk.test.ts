@@ -249,6 +249,26 @@ describe("OneAgentSdk", () => {
       }).pipe(withTest))
   })
 
+  describe("channels", () => {
+    it.effect("a channel type outside ChannelType is recorded as OTHER and reported (misuse for the strict layer)", () =>
+      Effect.gen(function*() {
+        const call = { ...outgoing, channel: { type: 99 as ChannelType, endpoint: "x:1" } }
+        const strict = yield* Effect.exit(Effect.void.pipe(OneAgentSdk.traceOutgoingRemoteCall(call), withTest))
+        assert(Exit.isFailure(strict))
+        expect(Cause.pretty(strict.cause)).toContain("must be a ChannelType (0 to 4), got 99")
+        const diagnostics: Array<string> = []
+        const result = yield* Effect.succeed("ran").pipe(
+          OneAgentSdk.traceOutgoingRemoteCall(call),
+          Effect.provide(OneAgentSdk.layer({
+            diagnosticCallback: (m) => diagnostics.push(m),
+            export: { file: "/dev/null", shutdownTimeout: 0 }
+          }))
+        )
+        expect(result).toBe("ran")
+        expect(diagnostics.join("\n")).toContain("recorded as OTHER")
+      }))
+  })
+
   describe("outcome from Exit", () => {
     it.effect("a typed failure marks the span failed with _tag and message and an exception event", () =>
       Effect.gen(function*() {

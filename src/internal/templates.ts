@@ -56,6 +56,11 @@ export class AttributeList {
         this.problems.push(`"channel" must be { type: ChannelType, endpoint?: string }`)
         return this
       }
+      const type = (channel as Channel.Channel).type
+      if (!Number.isInteger(type) || type < Channel.ChannelType.OTHER || type > Channel.ChannelType.IN_PROCESS) {
+        // Recorded as OTHER, and said: a number from elsewhere (another SDK's enum) is a mistake worth seeing.
+        this.problems.push(`"channel.type" must be a ChannelType (0 to 4), got ${type}; recorded as OTHER`)
+      }
       const endpoint = (channel as Channel.Channel).endpoint
       const checked = endpoint === undefined || typeof endpoint === "string"
         ? channel as Channel.Channel
