@@ -54,6 +54,26 @@ describe("tracestate", () => {
       }).pipe(withSdk))
   }
 
+  it.effect("an unsampled trace carries it without the engine: no engine span is opened for it", () =>
+    Effect.gen(function*() {
+      const sdk = yield* OneAgentSdk
+      const inside = yield* Effect.all([sdk.openSpans, OneAgentSdk.outgoingHeaders]).pipe(
+        Effect.flatMap(([open, headers]) =>
+          Effect.map(
+            // A child of the unsampled span, which the engine makes (Effect spans need a handle), keeps it too.
+            OneAgentSdk.outgoingHeaders.pipe(Effect.withSpan("child")),
+            (child) => ({ open, headers, child })
+          )
+        ),
+        OneAgentSdk.traceIncomingRemoteCall({ ...incoming, stringTag: unsampled, traceState: state })
+      )
+      expect(inside.open).toEqual([])
+      expect(inside.headers.tracestate).toBe(state)
+      expect(inside.headers.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-00$/)
+      expect(inside.child.tracestate).toBe(state)
+      expect(inside.child.traceparent).toMatch(/^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-00$/)
+    }).pipe(withSdk))
+
   it.effect("a trace without one sends none; the strict test layer records the incoming one", () =>
     Effect.gen(function*() {
       const test = yield* OneAgentTest.OneAgentTest

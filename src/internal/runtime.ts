@@ -12,6 +12,7 @@ import type * as Exit from "effect/Exit"
 import type { AttributeValue } from "./addon.ts"
 import { Counter, Kind, Limit, StartFlag, Status } from "./codes.ts"
 import { clip, type Engine, genericTemplate, keyId, KeysFull, maxKeys, type Template, templateId } from "./engine.ts"
+import * as Unsampled from "./unsampled.ts"
 import { isUnsampled, rootContext, sampleRoot } from "./unsampled.ts"
 
 /**
@@ -236,15 +237,20 @@ export const start = (
   // unsampled span's context.
   const decision = decided ?? decide(runtime, engine, parent, options, tag, effectParent)
   if (typeof decision === "string") return decision
+  let traceState = traceStateOf(options.traceState)
   if (typeof parent === "string") {
-    // An unsampled context from the JS side, where the engine must make the span: it continues it as a tag.
-    if (tag === undefined) tag = parent
+    // An unsampled context from the JS side, where the engine must make the span: it continues it as a tag (with
+    // the tracestate the context carries).
+    if (tag === undefined) {
+      tag = Unsampled.traceparentOf(parent)
+      traceState = Unsampled.traceStateOf(parent)
+    }
     parent = 0
   }
   const handle = options.link !== undefined
     ? addon.span_start_linked(options.link.handle, id, options.link.context)
     : tag !== undefined
-    ? addon.span_start_tagged(parent, id, tag, traceStateOf(options.traceState))
+    ? addon.span_start_tagged(parent, id, tag, traceState)
     : typeof effectParent === "number" && effectParent > 0
     ? addon.span_start_nested(parent, effectParent, id)
     : addon.span_start(parent, id, decision === SampledRoot ? 1 : 0)
@@ -324,10 +330,9 @@ const decide = (
     return EngineDecides
   }
   if (tag !== undefined) {
-    // A tracestate must travel on with the trace: only an engine span keeps it for the tags its descendants send.
-    const continues = typeof tag === "string" && (parent === 0 || typeof parent === "string") &&
-      traceStateOf(options.traceState) === "" && isUnsampled(tag)
-    return continues ? keptOut(engine, tag) : EngineDecides
+    const continues = typeof tag === "string" && (parent === 0 || typeof parent === "string") && isUnsampled(tag)
+    // The context carries the tracestate, which must travel on with the trace.
+    return continues ? keptOut(engine, Unsampled.withTraceState(tag, traceStateOf(options.traceState))) : EngineDecides
   }
   if (typeof parent === "string") return keptOut(engine, parent)
   if (parent !== 0 || effectParent !== 0 || engine.sampleRatio >= 1) return EngineDecides

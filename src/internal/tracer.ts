@@ -177,12 +177,12 @@ export class TracerImpl {
 
   get outgoingHeaders(): Effect.Effect<Readonly<Record<string, string>>> {
     return Effect.map(this.outgoingStringTag, (tag) =>
-      tagCarrier(tag, currentTraceState(this.runtime, this.handle), webTagNames))
+      tagCarrier(tag, currentTraceState(this.runtime, this.handle > 0 ? this.handle : this.unsampled), webTagNames))
   }
 
   get outgoingProperties(): Effect.Effect<Readonly<Record<string, string>>> {
     return Effect.map(this.outgoingStringTag, (tag) =>
-      tagCarrier(tag, currentTraceState(this.runtime, this.handle), messageTagNames))
+      tagCarrier(tag, currentTraceState(this.runtime, this.handle > 0 ? this.handle : this.unsampled), messageTagNames))
   }
 
   /** Ends from the scope's Exit unless `end` was called already. */
@@ -301,13 +301,14 @@ export const addResponseHeadersUnsafe = (runtime: Runtime, handle: number, heade
 }
 
 /**
- * The `tracestate` to send along the tag of a span: what its trace brought in. "" for none, outside a trace, and for
- * unsampled spans kept without the engine (those carry no tracestate: an incoming one makes the engine keep them).
+ * The `tracestate` to send along the tag of a span: what its trace brought in (an unsampled span kept without the
+ * engine carries it in its context). "" for none and outside a trace.
  *
  * @internal
  */
 export const currentTraceState = (runtime: Runtime, handle: number | string): string => {
-  if (typeof handle === "string" || handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return ""
+  if (typeof handle === "string") return Unsampled.traceStateOf(handle)
+  if (handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return ""
   const state = runtime.engine.addon.span_trace_state(handle)
   return typeof state === "string" ? state : ""
 }

@@ -2,7 +2,8 @@
  * Unsampled spans without the engine. With a parent-based sampler, an unsampled trace needs nothing but its
  * context to propagate: the fiber's current span is then that context, a W3C `traceparent` string with the
  * sampled flag clear, instead of an engine handle. Starting a child, continuing an unsampled incoming tag, or
- * a new root the ratio leaves out costs no call into the engine and keeps nothing.
+ * a new root the ratio leaves out costs no call into the engine and keeps nothing. A context that came with a
+ * `tracestate` carries it after the traceparent, separated by a line feed (which no valid tracestate contains).
  *
  * @internal
  */
@@ -43,6 +44,16 @@ export const isUnsampled = (tag: unknown): tag is string => {
   return trace !== 0 && span !== 0
 }
 
+/** @internal The context of an unsampled span that continues `traceparent`, carrying `traceState` (may be ""). */
+export const withTraceState = (traceparent: string, traceState: string): string =>
+  traceState === "" ? traceparent : `${traceparent}\n${traceState}`
+
+/** @internal The traceparent part of a context. */
+export const traceparentOf = (context: string): string => context.length === 55 ? context : context.slice(0, 55)
+
+/** @internal The tracestate a context carries, or "". */
+export const traceStateOf = (context: string): string => context.length > 56 ? context.slice(56) : ""
+
 /**
  * Whether a new root is sampled with trace-id ratio `ratio`. The roots it keeps get their trace id from the
  * engine (`span_start(0, template, 1)`), drawn below the ratio's threshold; the rest get one from
@@ -72,7 +83,7 @@ export const rootContext = (engine: Engine): string | 0 => {
  */
 export const childTag = (engine: Engine | undefined, context: string): string => {
   const spanId = engine === undefined || engine.closed ? 0 : engine.addon.span_id_hex()
-  return typeof spanId === "string" ? `${context.slice(0, 36)}${spanId}${context.slice(52)}` : ""
+  return typeof spanId === "string" ? `${context.slice(0, 36)}${spanId}${context.slice(52, 55)}` : ""
 }
 
 /**
