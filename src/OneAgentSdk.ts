@@ -17,7 +17,7 @@ import type { ExportOptions } from "./ExportConfig.ts"
 import type { InitResult } from "./InitResult.ts"
 import type { Sampler } from "./Sampler.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
-import { spanEventLogger } from "./internal/logEvents.ts"
+import { withSpanEvents } from "./internal/logEvents.ts"
 import { checkOptions } from "./internal/options.ts"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Families from "./internal/families.ts"
@@ -551,12 +551,12 @@ const tracerLayer = Layer.effect(Tracer.Tracer)(
   OneAgentSdk.use((sdk) => Effect.succeed(EffectSpan.make(sdk[ServiceImpl.RuntimeKey])))
 )
 
-// Log lines inside SDK tracers become their events, next to the application's loggers (Effect's tracer logger does
-// the same for Effect spans).
+// Log lines become events of the innermost span, SDK tracers' included (in place of Effect's tracer logger, which
+// knows only Effect spans).
 const logEventsLayer = Layer.effect(Logger.CurrentLoggers)(
   OneAgentSdk.use((sdk) =>
     Effect.withFiber((fiber) =>
-      Effect.succeed(new Set([...fiber.getRef(Logger.CurrentLoggers), spanEventLogger(sdk[ServiceImpl.RuntimeKey])]))
+      Effect.succeed(withSpanEvents(fiber.getRef(Logger.CurrentLoggers), sdk[ServiceImpl.RuntimeKey]))
     )
   )
 )

@@ -13,7 +13,7 @@ import * as Logger from "effect/Logger"
 import * as Tracer from "effect/Tracer"
 import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
-import { spanEventLogger } from "./internal/logEvents.ts"
+import { withSpanEvents } from "./internal/logEvents.ts"
 import { checkOptions } from "./internal/options.ts"
 import { MisuseError, type Runtime } from "./internal/runtime.ts"
 import { RuntimeKey } from "./internal/service.ts"
@@ -162,7 +162,7 @@ export const layer = (options: Options = {}): Layer.Layer<OneAgentSdk | OneAgent
       (context) =>
         checked.options.logEvents === false
           ? context
-          : Context.add(context, Logger.CurrentLoggers, new Set([...loggers, spanEventLogger(runtime)]))
+          : Context.add(context, Logger.CurrentLoggers, withSpanEvents(loggers, runtime))
     )
     return checked.options.effectSpans === false
       ? context

@@ -38,6 +38,14 @@ describe("Logging", () => {
       expect(service.events.map((e) => e.name)).toEqual(["charging"])
       expect(service.events[0]!.attributes).toMatchObject({ order: 7, "effect.logLevel": "WARN" })
       expect((yield* test.span("validate")).events.map((e) => e.name)).toEqual(["validating"])
+      // An SDK tracer inside an Effect span: the line is the SDK span's only, not the outer Effect span's too.
+      yield* Effect.logInfo("inner").pipe(
+        OneAgentSdk.traceCustomService({ method: "inner", service: "s" }),
+        Effect.andThen(Effect.logInfo("outer")),
+        Effect.withSpan("outer-span")
+      )
+      expect((yield* test.span("s/inner")).events.map((e) => e.name)).toEqual(["inner"])
+      expect((yield* test.span("outer-span")).events.map((e) => e.name)).toEqual(["outer"])
     }).pipe(Effect.provide(OneAgentTest.layer())))
 
   it.effect("logEvents: false leaves log lines out of the spans", () =>
