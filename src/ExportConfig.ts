@@ -383,9 +383,10 @@ const apiTokenHeader = (
   setting: string,
   token: Redacted.Redacted<string>
 ): Effect.Effect<Redacted.Redacted<string>, ExportConfigError> =>
-  Redacted.isRedacted(token) && typeof Redacted.value(token) === "string"
-    ? Effect.succeed(Redacted.make(`Api-Token ${Redacted.value(token)}`, { label: "Authorization" }))
-    : invalid(setting, "must be a Redacted string (Redacted.make(token))")
+  !Redacted.isRedacted(token) || typeof Redacted.value(token) !== "string"
+    ? invalid(setting, "must be a Redacted string (Redacted.make(token))")
+    // Checked as a header value now: one that HTTP cannot send would fail every request later.
+    : Effect.map(header(setting, "the token", "Authorization", `Api-Token ${Redacted.value(token)}`), ([, value]) => value)
 
 const fileTarget = (setting: string, path: string): Effect.Effect<FileTarget, ExportConfigError> =>
   path.trim() === "" || path.includes("\0")
@@ -421,7 +422,7 @@ const otlpTarget = (
     }
     if (authorization !== undefined) headers.set("authorization", authorization)
 
-    const compression = options.compression ?? (env.compression === undefined ? "none" : env.compression[1].trim())
+    const compression = options.compression ?? (env.compression === undefined ? "none" : env.compression[1].trim().toLowerCase())
     if (compression !== "gzip" && compression !== "none") {
       return yield* invalid(
         options.compression === undefined && env.compression !== undefined ? env.compression[0] : "compression",

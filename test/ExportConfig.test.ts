@@ -155,7 +155,9 @@ describe("ExportConfig", () => {
           [{ dynatrace: null }, "dynatrace"],
           [{ headers: "x=y" }, "headers"],
           [{ endpoint: "http://c:4318", headers: { "x-n": 5 } }, "header 1"],
-          [{ endpoint: "http://c:4318", headers: { "x-token": "tök€n" } }, "outside Latin-1"]
+          [{ endpoint: "http://c:4318", headers: { "x-token": "tök€n" } }, "outside Latin-1"],
+          [{ dynatrace: { url: "https://abc.live.dynatrace.com", apiToken: Redacted.make("x\r\nX-Evil: 1") } }, "line break"],
+          [{ dynatrace: { url: "https://abc.live.dynatrace.com", apiToken: Redacted.make("tök€n") } }, "outside Latin-1"]
         ]
         for (const [options, setting] of cases) {
           const error = yield* Effect.flip(resolveWith({}, options as ExportConfig.ExportOptions))
@@ -193,6 +195,12 @@ describe("ExportConfig", () => {
           "X-Extra": "e"
         })
         for (const [, value] of target.headers) expect(Redacted.isRedacted(value)).toBe(true)
+      }))
+
+    it.effect("should take the compression in any case, as other OpenTelemetry SDKs do", () =>
+      Effect.gen(function*() {
+        const resolved = yield* resolveWith({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318", OTEL_EXPORTER_OTLP_COMPRESSION: "GZIP" })
+        expect(otlp(resolved).compression).toBe("gzip")
       }))
 
     it.effect("should prefer the traces-specific variables", () =>
@@ -333,6 +341,46 @@ describe("the SDK layer with a configuration it cannot use", () => {
         expect(result.error).toContain(Path.join(".traces", "traces.jsonl"))
         expect(result.error).not.toContain("SECRETSECRET")
       }
+    }))
+
+  it.effect("should keep a target set in the options when an unrelated variable is malformed", () =>
+    Effect.gen(function*() {
+      const result = yield* initResultWith(
+        { ONEAGENT_CONSOLE: "maybe" },
+        { export: { tracesEndpoint: "http://127.0.0.1:9/v1/traces", shutdownTimeout: 0 } }
+      )
+      expect(result.status).toBe(InitResult.STATUS_INITIALIZED_WITH_WARNING)
+      expect(result.error).toContain("ONEAGENT_CONSOLE")
+      expect(result.error).toContain("exporting to the target of the options, without the environment")
+    }))
+
+  it.effect("should take the defaults, with status 1, for a sampler or export options that throw or cannot be used", () =>
+    Effect.gen(function*() {
+      const throwing = (name: string) => Object.defineProperty({}, name, { get: () => { throw new Error("boom") }, enumerable: true })
+      const cases: ReadonlyArray<readonly [OneAgentSdkOptions, string]> = [
+        [{ sampler: throwing("ratio") as never }, "the sampler could not be read"],
+        [{ sampler: { name: "bogus" } as never }, "unknown sampler"],
+        [{ export: throwing("file") as never }, "export: could not be read"]
+      ]
+      for (const [options, expected] of cases) {
+        const result = yield* initResultWith({}, { ...options, export: options.export ?? { shutdownTimeout: 0 } })
+        expect(result.status).toBe(InitResult.STATUS_INITIALIZED_WITH_WARNING)
+        expect(result.error).toContain(expected)
+      }
+    }))
+
+  it.effect("should say when ONEAGENT_SDK_LOG has a value it does not know", () =>
+    Effect.gen(function*() {
+      const before = process.env.ONEAGENT_SDK_LOG
+      process.env.ONEAGENT_SDK_LOG = "loud"
+      const result = yield* initResultWith({}).pipe(
+        Effect.ensuring(Effect.sync(() => {
+          if (before === undefined) delete process.env.ONEAGENT_SDK_LOG
+          else process.env.ONEAGENT_SDK_LOG = before
+        }))
+      )
+      expect(result.status).toBe(InitResult.STATUS_INITIALIZED_WITH_WARNING)
+      expect(result.error).toContain(`ONEAGENT_SDK_LOG must be "finest" or "off"`)
     }))
 
   it.effect("should refuse a plain-string API token from an untyped caller without showing it", () =>

@@ -71,40 +71,79 @@ const makeRuntime = (options: LifecycleOptions, strict: boolean, mode: SinkMode)
   }
 }
 
-// A worker's settings (its primary exports): a setting that cannot be used falls back to the defaults with a warning.
+// A worker's settings (its primary exports): a setting that cannot be used falls back as resolveExport does.
 const resolveWorkerSettings = (options: LifecycleOptions) =>
-  ExportConfig.resolveSettings(exportOptionsOf(options)).pipe(
-    Effect.map((settings) => ({ settings, warning: undefined as string | undefined })),
-    Effect.catch((error) =>
-      Effect.map(withoutEnvironment(ExportConfig.resolveSettings({})), (settings) => ({
-        settings,
-        warning: `${error.message}; using the default settings instead`
-      }))
-    ),
-    Effect.orDie
-  )
+  withFallbacks(
+    exportOptionsOf(options),
+    ExportConfig.resolveSettings,
+    (error, _settings, fallback) =>
+      `${error.message}; using ${fallback === "options" ? "the options without the environment" : "the defaults"}`
+  ).pipe(Effect.map(({ value, warning }) => ({ settings: value, warning })))
 
-// The fallback reads no environment: a malformed variable that failed the first resolution would fail it again.
+// The fallbacks read no environment: a malformed variable that failed the first resolution would fail them again.
 const withoutEnvironment = <A>(resolve: Effect.Effect<A, ExportConfig.ExportConfigError>) =>
   Effect.provideService(resolve, ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: {} }))
 
-const exportOptionsOf = (options: LifecycleOptions): ExportConfig.ExportOptions =>
-  options.console === undefined ? options.export ?? {} : { ...options.export, console: options.console }
+// Options from untyped callers may throw when read (getters); then they count as unusable.
+const exportOptionsOf = (options: LifecycleOptions): ExportConfig.ExportOptions | undefined => {
+  try {
+    return options.console === undefined ? options.export ?? {} : { ...options.export, console: options.console }
+  } catch {
+    return undefined
+  }
+}
 
-// Resolves the export target; a setting that cannot be used falls back to the file default with a warning.
-const resolveExport = (options: LifecycleOptions) => {
-  const exportOptions = exportOptionsOf(options)
-  return ExportConfig.resolve(exportOptions).pipe(
-    Effect.map((resolved) => ({ resolved, warning: undefined as string | undefined })),
+/**
+ * Resolves with the options and the environment; if a setting cannot be used, with the options alone (so a typo in
+ * an unrelated variable does not discard a configured target), and failing that with the defaults. The warning
+ * says which setting was not used and what happened instead.
+ */
+const withFallbacks = <A>(
+  options: ExportConfig.ExportOptions | undefined,
+  resolve: (options: ExportConfig.ExportOptions) => Effect.Effect<A, ExportConfig.ExportConfigError>,
+  describe: (error: ExportConfig.ExportConfigError, value: A, fallback: "options" | "defaults") => string
+): Effect.Effect<{ readonly value: A; readonly warning: string | undefined }> => {
+  const unreadable = new ExportConfig.ExportConfigError({ setting: "export", description: "could not be read" })
+  // A getter of an untyped caller's options that throws is a setting that cannot be used, not a defect.
+  const attempt = (options: ExportConfig.ExportOptions | undefined) =>
+    options === undefined
+      ? Effect.fail(unreadable)
+      : Effect.suspend(() => resolve(options)).pipe(Effect.catchDefect(() => Effect.fail(unreadable)))
+  return attempt(options).pipe(
+    Effect.map((value) => ({ value, warning: undefined as string | undefined })),
     Effect.catch((error) =>
-      Effect.map(withoutEnvironment(ExportConfig.resolve({ console: exportOptions.console ?? false })), (resolved) => ({
-        resolved,
-        warning: `${error.message}; exporting to the file ${resolved.target._tag === "File" ? resolved.target.path : ""} instead`
-      }))
+      withoutEnvironment(attempt(options)).pipe(
+        Effect.map((value) => ({ value, warning: describe(error, value, "options") })),
+        Effect.catch(() =>
+          Effect.map(
+            withoutEnvironment(resolve({ console: safeConsole(options) })),
+            (value) => ({ value, warning: describe(error, value, "defaults") })
+          )
+        )
+      )
     ),
     Effect.orDie
   )
 }
+
+const safeConsole = (options: ExportConfig.ExportOptions | undefined): boolean => {
+  try {
+    return options?.console === true
+  } catch {
+    return false
+  }
+}
+
+// Resolves the export target; a setting that cannot be used falls back (see withFallbacks) with a warning.
+const resolveExport = (options: LifecycleOptions) =>
+  withFallbacks(exportOptionsOf(options), ExportConfig.resolve, (error, resolved, fallback) =>
+    `${error.message}; ${
+      resolved.target._tag === "File"
+        ? `exporting to the file ${resolved.target.path} instead`
+        : fallback === "options"
+        ? "exporting to the target of the options, without the environment"
+        : "using the defaults"
+    }`).pipe(Effect.map(({ value, warning }) => ({ resolved: value, warning })))
 
 /** @internal */
 export const acquire = (
@@ -116,7 +155,13 @@ export const acquire = (
     const options = checked.options
     const runtime = makeRuntime(options, strict, mode)
     for (const problem of checked.problems) notify(runtime, "diagnostic", `effect-oneagent: ${problem}`)
-    const optionProblems = checked.problems.length === 0 ? undefined : checked.problems.join("; ")
+    const problems = [...checked.problems]
+    const logVariable = process.env.ONEAGENT_SDK_LOG
+    if (options.logLevel === undefined && logVariable !== undefined && !/^(finest|off|)$/i.test(logVariable.trim())) {
+      problems.push(`ONEAGENT_SDK_LOG must be "finest" or "off"; it is ignored`)
+      notify(runtime, "diagnostic", `effect-oneagent: ${problems.at(-1)}`)
+    }
+    let optionProblems = problems.length === 0 ? undefined : problems.join("; ")
     if (runtime.starts !== undefined) {
       tracking.layers++
       yield* Effect.addFinalizer(() => Effect.sync(() => void tracking.layers--))
@@ -134,9 +179,15 @@ export const acquire = (
     const role: Cluster.Role = mode._tag === "Export" ? Cluster.role(options.forkable) : { _tag: "Standalone" }
     if (role._tag === "Primary") return yield* acquirePrimary(runtime, options, version, optionProblems)
     yield* EngineModule.awaitShutdown
+    const sampling = samplerOf(options)
+    if (sampling.warning !== undefined) {
+      notify(runtime, "diagnostic", `effect-oneagent: ${sampling.warning}`)
+      optionProblems = joinWarnings(optionProblems, sampling.warning)
+    }
     const acquired = EngineModule.acquire(loaded.addon, {
       ringCapacity: options.bufferSize ?? 65_536,
-      ...samplerOf(runtime, options),
+      sampleRatio: sampling.sampleRatio,
+      parentBased: sampling.parentBased,
       maxAttributes: options.maxAttributes ?? 128
     })
     if (acquired === -1) {
