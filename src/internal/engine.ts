@@ -25,6 +25,8 @@ export interface Engine {
   /** Changes whenever a native engine is created, so caches of ids from an older one are not reused. */
   readonly epoch: number
   readonly keys: Map<string, number>
+  /** How many of `keys` came from requests (header and parameter names), which {@link maxKeys} bounds. */
+  requestKeys: number
   readonly templates: Map<string, number>
   /** The sampler of the first initialisation, which the native engine applies too. */
   readonly sampleRatio: number
@@ -85,6 +87,7 @@ export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine;
     counters,
     epoch: ++epochs,
     keys: new Map(),
+    requestKeys: 0,
     templates: new Map(),
     sampleRatio: options.sampleRatio,
     parentBased: options.parentBased,
@@ -134,17 +137,29 @@ export const release = (
 export const keyId = (engine: Engine, key: string): number => {
   let id = engine.keys.get(key)
   if (id === undefined) {
-    // Interned keys live as long as the engine; keys from requests (header and parameter names) must not grow
-    // them without bound.
-    if (engine.keys.size >= maxKeys) return KeysFull
+    // Interned keys live as long as the engine; keys from requests (header and parameter names, chosen by whoever
+    // sends the request) must not grow them without bound. The application's own keys are not limited.
+    if (fromRequest(key)) {
+      if (engine.requestKeys >= maxKeys) return KeysFull
+      engine.requestKeys++
+    }
     id = engine.addon.intern(key)
     engine.keys.set(key, id)
   }
   return id
 }
 
-/** @internal The most distinct attribute keys an engine interns; past it, attributes with new keys are dropped. */
+/**
+ * @internal The most distinct header and parameter names an engine interns as attribute keys; past it, attributes
+ * with new ones are dropped.
+ */
 export const maxKeys = 65_536
+
+const requestKeyPrefixes = ["http.request.header.", "http.response.header.", "oneagent.web.parameter."]
+const fromRequest = (key: string): boolean => {
+  for (const prefix of requestKeyPrefixes) if (key.startsWith(prefix)) return true
+  return false
+}
 
 /** @internal What {@link keyId} returns for a new key once {@link maxKeys} are interned. */
 export const KeysFull = -1

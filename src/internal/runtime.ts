@@ -521,8 +521,8 @@ export const attributeKey = (runtime: Runtime, engine: Engine, key: string): num
     engine.counters[Counter.DroppedAttributes]!++
     if (!keysFullReported.has(engine)) {
       keysFullReported.add(engine)
-      notify(runtime, "diagnostic", `${maxKeys.toLocaleString("en-US")} distinct attribute keys are recorded: ` +
-        `attributes with new keys are dropped (are header or parameter names coming from requests? see captureHeaders)`)
+      notify(runtime, "diagnostic", `${maxKeys.toLocaleString("en-US")} distinct header and parameter names are ` +
+        `recorded: attributes with new ones are dropped (set captureHeaders to the headers you need)`)
     }
   }
   return id
