@@ -112,26 +112,32 @@ const makeService = (
           : Effect.fail(new SpanAssertionError({ message: `span "${span.name}" has no finished parent` }))
       }),
     tree: withSpans((all) => Effect.succeed(SpanData.renderTree(all))),
-    clear: Effect.sync(() => {
-      const s = sink()
-      if (s === undefined) return
-      s.collect()
-      const kept = s.spans.filter((span) => {
-        if (!mine(span)) return true
-        runtime.recorded?.delete(span.spanId)
-        return false
+    clear: withSpans(() =>
+      Effect.sync(() => {
+        const s = sink()!
+        const kept = s.spans.filter((span) => {
+          if (!mine(span)) return true
+          runtime.recorded?.delete(span.spanId)
+          return false
+        })
+        s.spans.length = 0
+        s.spans.push(...kept)
       })
-      s.spans.length = 0
-      s.spans.push(...kept)
-    }),
-    openSpans: Effect.sync(() => {
-      const engine = runtime.engine
-      if (engine === undefined || engine.closed) return []
-      const starts = runtime.starts
-      return engine.addon.spans_open().filter(([handle]) => starts === undefined || starts.has(handle)).map((
-        [, name]
-      ) => name)
-    })
+    ),
+    openSpans: withSpans(() =>
+      Effect.sync(() => {
+        const engine = runtime.engine!
+        if (engine.closed) return []
+        const starts = runtime.starts
+        // Without start tracking, a span is this layer's when its id is (one span_tag call per open span).
+        const own = (handle: number) => {
+          if (starts !== undefined) return starts.has(handle)
+          const tag = engine.addon.span_tag(handle, true)
+          return typeof tag === "string" && runtime.recorded?.has(tag.slice(36, 52)) === true
+        }
+        return engine.addon.spans_open().filter(([handle]) => own(handle)).map(([, name]) => name)
+      })
+    )
   }
 }
 

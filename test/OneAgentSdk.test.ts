@@ -592,7 +592,11 @@ describe("OneAgentSdk", () => {
   describe("test layers", () => {
     it.live("test layers running at the same time each read only their own spans and open spans", () =>
       Effect.gen(function*() {
-        const [a, b] = yield* Effect.all([Layer.build(OneAgentTest.layer()), Layer.build(OneAgentTest.layer())])
+        // One of them without start tracking: its open spans are told apart by their ids.
+        const [a, b] = yield* Effect.all([
+          Layer.build(OneAgentTest.layer({ trackOpenSpans: false })),
+          Layer.build(OneAgentTest.layer())
+        ])
         const testOf = (context: typeof a) => context.mapUnsafe.get(OneAgentTest.OneAgentTest.key) as OneAgentTest.Service
         const traceIn = (context: typeof a, service: string) =>
           Effect.forEach([1, 2, 3], (i) =>
@@ -608,6 +612,13 @@ describe("OneAgentSdk", () => {
         expect(names(yield* testOf(b).spans)).toEqual(["B/m1", "B/m2", "B/m3", "B/placeOrder"])
         expect(yield* testOf(a).openSpans).toEqual([])
         expect(yield* testOf(b).openSpans).toEqual(["B/open"])
+        const openInA = yield* Effect.forkChild(
+          Effect.never.pipe(OneAgentSdk.traceCustomService({ method: "open", service: "A" }), Effect.provide(a))
+        )
+        yield* Effect.yieldNow
+        expect(yield* testOf(a).openSpans).toEqual(["A/open"])
+        expect(yield* testOf(b).openSpans).toEqual(["B/open"])
+        yield* Fiber.interrupt(openInA)
         yield* testOf(a).clear
         expect(yield* testOf(a).spans).toEqual([])
         expect(yield* testOf(b).spans).toHaveLength(4)
@@ -618,9 +629,11 @@ describe("OneAgentSdk", () => {
       Effect.gen(function*() {
         const noEngine = yield* Layer.build(OneAgentTest.layer({ nativeModulePath: "/nonexistent/effect_oneagent.node" }))
         const test = noEngine.mapUnsafe.get(OneAgentTest.OneAgentTest.key) as OneAgentTest.Service
-        const missing = yield* Effect.exit(test.spans)
-        assert(Exit.isFailure(missing))
-        expect(Cause.pretty(missing.cause)).toContain("OneAgentTest records no spans: the engine did not load")
+        for (const query of [test.spans, test.openSpans, test.clear, test.tree]) {
+          const missing = yield* Effect.exit(query)
+          assert(Exit.isFailure(missing))
+          expect(Cause.pretty(missing.cause)).toContain("OneAgentTest records no spans: the engine did not load")
+        }
 
         const production = yield* Layer.build(OneAgentSdk.layer({ export: { file: "/dev/null" } }))
         const joined = yield* Layer.build(OneAgentTest.layer())
