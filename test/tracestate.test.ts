@@ -94,8 +94,13 @@ describe("tracestate", () => {
       expect(cut.length).toBeLessThanOrEqual(512)
       expect(long.startsWith(cut)).toBe(true)
       expect(cut.split(",").every((m) => members.includes(m))).toBe(true)
-      for (const bad of ["dt=ä", "dt=a\nx", "dt=\u0000"]) {
-        expect((yield* sentFrom(sampled, bad)).headers).not.toHaveProperty("tracestate")
+      // What does not parse as W3C tracestate is not propagated at all.
+      const tooMany = Array.from({ length: 33 }, (_, i) => `v${i}=x`).join(",")
+      for (const bad of ["dt=ä", "dt=a\nx", "dt=\u0000", "=bad", "a b=c", "ABC=1", "k=v,k=w", "k=v=w", "k=", tooMany]) {
+        expect((yield* sentFrom(sampled, bad)).headers, bad).not.toHaveProperty("tracestate")
       }
+      // Multi-tenant keys (Dynatrace's), empty members and spaces around members are fine.
+      const dynatrace = "14cf8a95-ab@dt=fw4;0;0;0;0;0;0;ab , ,congo=t61"
+      expect((yield* sentFrom(sampled, dynatrace)).headers.tracestate).toBe("14cf8a95-ab@dt=fw4;0;0;0;0;0;0;ab,congo=t61")
     }).pipe(withSdk))
 })

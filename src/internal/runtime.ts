@@ -283,25 +283,38 @@ export const EngineDecides = 0 as const
 // The tag a span continues: its own incoming tag; else, with no SDK parent, the remote context of Effect's current
 // span (one that came in over HTTP). Effect's engine spans are a parent too: start_nested takes the deeper one.
 /**
- * The W3C `tracestate` a span keeps and sends on: printable ASCII, at most 512 characters, cut between list
- * members (from the end, as W3C allows) rather than inside one; anything else is not propagated.
+ * The W3C `tracestate` a span keeps and sends on: one that parses as W3C trace context level 1 defines it (at most
+ * 32 members `key=value`, keys unique), cut to 512 characters between members (from the end, as W3C allows). One
+ * that does not parse is not propagated, as W3C requires.
  *
  * @internal
  */
 export const traceStateOf = (raw: unknown): string => {
-  if (typeof raw !== "string" || raw === "" || !/^[\x20-\x7e]*$/.test(raw)) return ""
-  const trimmed = raw.trim()
-  if (trimmed.length <= maxTraceState) return trimmed
+  if (typeof raw !== "string" || raw === "") return ""
+  const members: Array<string> = []
+  const keys = new Set<string>()
+  for (const part of raw.split(",")) {
+    const member = part.replace(/^[ \t]+|[ \t]+$/g, "")
+    if (member === "") continue
+    const match = traceStateMember.exec(member)
+    if (match === null || keys.has(match[1]!)) return ""
+    keys.add(match[1]!)
+    members.push(member)
+  }
+  if (members.length > 32) return ""
   let kept = ""
-  for (const member of trimmed.split(",")) {
-    const entry = member.trim()
-    if (entry === "") continue
-    const next = kept === "" ? entry : `${kept},${entry}`
+  for (const member of members) {
+    const next = kept === "" ? member : `${kept},${member}`
     if (next.length > maxTraceState) break
     kept = next
   }
   return kept
 }
+
+// key "=" value, from the W3C grammar: a simple or multi-tenant key, and a value of printable characters other than
+// "," and "=" that does not end in a space.
+const traceStateMember =
+  /^([a-z][a-z0-9_\-*/]{0,255}|[a-z0-9][a-z0-9_\-*/]{0,240}@[a-z][a-z0-9_\-*/]{0,13})=([\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e])$/
 
 const maxTraceState = 512
 
