@@ -101,10 +101,10 @@ describe("OneAgentSdk", () => {
         expect(missing.status).toBe(InitResult.STATUS_LOAD_ERROR)
         expect(missing.error).toContain("nativeModulePath")
         expect(missing.error).toContain(`prebuilds/${process.platform}-${process.arch}/effect-oneagent.node`)
-        // A module that loads but is not the engine.
-        const other = yield* initResultWith("./node_modules/node-gyp-build/index.js")
-        expect(other.status).toBe(InitResult.STATUS_LOAD_ERROR)
-        expect(other.error).toContain("is not the effect-oneagent native engine")
+        // A JavaScript file is not run, only a native module is loaded.
+        const script = yield* initResultWith("./node_modules/node-gyp-build/index.js")
+        expect(script.status).toBe(InitResult.STATUS_LOAD_ERROR)
+        expect(script.error).toContain("is not a .node file")
       }))
 
     it.effect("after release the service reports PERMANENTLY_INACTIVE and traces nothing", () =>

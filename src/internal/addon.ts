@@ -118,6 +118,16 @@ const prebuiltPlatforms = (): Array<string> => {
 }
 
 const loadUncached = (path: string | undefined): LoadResult => {
+  // require() would run a JavaScript file given here: only a native module is loaded.
+  if (path !== undefined && !path.endsWith(".node")) {
+    return {
+      _tag: "Failed",
+      found: false,
+      message: `The effect-oneagent native engine could not be loaded: nativeModulePath ${path} is not a .node file. ` +
+        `Point it at the package's prebuilds/${process.platform}-${process.arch}/effect-oneagent.node (or a build of ` +
+        `it), or leave it unset. Tracing is disabled; the application runs unchanged.`
+    }
+  }
   let addon: Addon
   try {
     addon = path === undefined

@@ -168,6 +168,7 @@ export const acquire = (
     }
     const loaded = load(options.nativeModulePath)
     if (loaded._tag === "Failed") {
+      notify(runtime, "diagnostic", loaded.message)
       return Service.make(runtime, {
         result: { status: InitResult.STATUS_LOAD_ERROR, error: loaded.message },
         found: loaded.found,
