@@ -166,7 +166,7 @@ export const otelSystemName = (vendor: string): string => {
  * binary (`0x1F`, `0o17`, `0b101`) and SQL Server's money (`$12.50`). `[...]` is a quoted identifier only for the
  * vendors that quote with it (SQL Server, Sybase, SQLite, Access); elsewhere it is an array or subscript whose
  * contents are masked. An unterminated string, quoted identifier or comment is masked to the end. A comment
- * (block comments nest, as in PostgreSQL and SQL Server) keeps its place, not its text.
+ * (block comments nest, as in PostgreSQL and SQL Server; not for MySQL) keeps its place, not its text.
  *
  * @since 0.1.0
  * @category attributes
@@ -191,7 +191,7 @@ export const maskLiterals = (statement: string, vendor?: string): string => {
     }
     if (c === "/" && next === "*") {
       out += "/* ? */"
-      i = endOfComment(statement, i)
+      i = endOfComment(statement, i, !mysql)
       continue
     }
     if (c === "'" || (c === "\"" && mysql)) {
@@ -259,13 +259,13 @@ const bracketQuoting = new Set(["sqlite", "access", "ms access"])
 
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= "0" && c <= "9"
 
-// The index after the block comment at `start`. Comments nest (PostgreSQL, SQL Server); for vendors where they do not,
-// this masks more, never less. Unterminated: the end of the statement.
-const endOfComment = (s: string, start: number): number => {
+// The index after the block comment at `start`. Comments nest in PostgreSQL and SQL Server, not in MySQL; for other
+// vendors nesting masks more, never less. Unterminated: the end of the statement.
+const endOfComment = (s: string, start: number, nested: boolean): number => {
   let depth = 0
   let i = start
   while (i < s.length) {
-    if (s[i] === "/" && s[i + 1] === "*") {
+    if (s[i] === "/" && s[i + 1] === "*" && (nested || depth === 0)) {
       depth++
       i += 2
     } else if (s[i] === "*" && s[i + 1] === "/") {

@@ -162,7 +162,8 @@ describe("Database", () => {
     expect(mask("UPDATE acct SET balance = $1", "PostgreSQL")).toBe("UPDATE acct SET balance = $1")
     // Nested comments: what follows an inner */ is still comment.
     expect(mask("SELECT 1 /* outer /* nested */ password=hunter2 */ FROM t", "PostgreSQL")).toBe("SELECT ? /* ? */ FROM t")
-    expect(mask("SELECT 1 /* a /* b */ hunter2", "MySQL")).toBe("SELECT ? /* ? */")
+    // MySQL does not nest comments: the first */ ends it, and the literals after it are masked as literals.
+    expect(mask("SELECT /* a /* b */ 'secret', 'x' FROM t WHERE p='pw'", "MySQL")).toBe("SELECT /* ? */ ?, ? FROM t WHERE p=?")
     // Oracle's q-quoting, whose text may hold quotes.
     expect(mask("UPDATE t SET note = q'[it's Bob's secret]', n = nq'{x}'", "Oracle")).toBe("UPDATE t SET note = ?, n = n?")
     // An unterminated quoted identifier may be anything: masked to the end.
