@@ -413,7 +413,11 @@ const describeError = (error: unknown): { readonly error: string; readonly hint:
   if (typeof code !== "string") {
     return { error: error instanceof Error ? `network error (${error.message})` : "network error", hint: undefined }
   }
-  const hint = /CERT|ERR_TLS|VERIFY/.test(code)
+  const hint = code === "ERR_TLS_CERT_ALTNAME_INVALID"
+    ? "the receiver's certificate does not name this host: use the name it was issued for"
+    : code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID"
+    ? "the receiver's certificate is outside its validity period"
+    : /CERT|ERR_TLS|VERIFY/.test(code)
     ? "the receiver's certificate is not trusted; add its CA with NODE_EXTRA_CA_CERTS"
     : /^ERR_(INVALID_CHAR|INVALID_HTTP_TOKEN|HTTP_INVALID_HEADER_VALUE)$/.test(code)
     ? "a configured header cannot be sent"
