@@ -261,10 +261,11 @@ describe("transport", () => {
       Effect.gen(function*() {
         const srv = yield* server(() => "stall")
         const scope = yield* Scope.make()
-        const { diagnostics, transport: t } = yield* transport(target(srv.port), { ...fast, maxQueueBatches: 2 }).pipe(
-          Scope.provide(scope)
-        )
+        const { diagnostics, states, transport: t } = yield* transport(target(srv.port), { ...fast, maxQueueBatches: 2 })
+          .pipe(Scope.provide(scope))
         for (let i = 0; i < 2 + 100; i++) t.offer(bytes(10, i), 3)
+        // Dropping: TEMPORARILY_INACTIVE, before any request has failed.
+        expect(states).toEqual([1])
         expect(diagnostics.filter((d) => d.includes("queue still full"))).toEqual([
           expect.stringContaining("dropped 10 batches (30 spans) so far"),
           expect.stringContaining("dropped 100 batches (300 spans) so far")

@@ -147,6 +147,8 @@ export const makeOtlpHttpTransport: (
       return
     }
     if (size === capacity) {
+      // Spans are being dropped: the target is not keeping up, whether or not a request has failed yet.
+      setState(AgentStateTemporarilyInactive)
       if (fullDroppedBatches === 0) {
         diagnostic(`export queue full (${capacity} batches): dropping new batches until it drains`)
       }
