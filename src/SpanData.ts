@@ -159,7 +159,10 @@ export const renderTree = (spans: ReadonlyArray<SpanData>): string => {
     for (const child of childrenOf(spans, span)) visit(child, depth + 1)
   }
   for (const root of roots(spans)) {
-    lines.push(escapeControls(`trace ${root.traceId}`))
+    // A tree whose top span has a parent elsewhere: continued from another process, or ended after the rest was
+    // printed (a late child).
+    const continued = root.parentSpanId === undefined ? "" : ` (continued from span ${root.parentSpanId})`
+    lines.push(escapeControls(`trace ${root.traceId}${continued}`))
     visit(root, 1)
   }
   return lines.join("\n")

@@ -27,7 +27,7 @@ const printedTrees = (stderr: string): Map<string, Array<string>> => {
   const trees = new Map<string, Array<string>>()
   let current: Array<string> | undefined
   for (const line of stderr.split("\n")) {
-    const header = /^trace ([0-9a-f]{32})$/.exec(line)
+    const header = /^trace ([0-9a-f]{32})(?: \(continued from span [0-9a-f]{16}\))?$/.exec(line)
     if (header !== null) trees.set(header[1]!, current = [])
     const span = /^\s+└─ (\S+)/.exec(line)
     if (span !== null && current !== undefined) current.push(span[1]!)
@@ -42,6 +42,8 @@ const expectTwoPrintedTraces = (stderr: string) => {
   const trees = printedTrees(stderr)
   expect(trees.size, stderr).toBe(2)
   expect(trees.get(continuedTrace)).toEqual(expectedSpans)
+  // The continued trace says so, with the caller's span.
+  expect(stderr).toContain(`trace ${continuedTrace} (continued from span 00f067aa0ba902b7)`)
   for (const names of trees.values()) expect(names).toEqual(expectedSpans)
 }
 
