@@ -71,6 +71,24 @@ describe("Messaging", () => {
       expect(send.attributes["messaging.message.id"]).toBe("msg-1")
     }).pipe(Effect.scoped, withTest))
 
+  it.effect("a message processed inside the consumer's own trace continues the producer's, linked back to it", () =>
+    Effect.gen(function*() {
+      const test = yield* OneAgentTest.OneAgentTest
+      const info = yield* OneAgentSdk.createMessagingSystemInfo(requests)
+      const properties = yield* OneAgentSdk.outgoingMessageProperties.pipe(OneAgentSdk.traceOutgoingMessage(info))
+      yield* Effect.void.pipe(
+        OneAgentSdk.traceIncomingMessageProcess(info, { properties }),
+        OneAgentSdk.traceCustomService({ method: "poll", service: "Consumer" })
+      )
+      const send = yield* test.span("send requestQueue")
+      const poll = yield* test.span("Consumer/poll")
+      const process = yield* test.span("process requestQueue")
+      expect([process.traceId, process.parentSpanId]).toEqual([send.traceId, send.spanId])
+      expect(process.links).toEqual([{ traceId: poll.traceId, spanId: poll.spanId }])
+      // Without a local span around it there is nothing to link.
+      expect(send.links).toEqual([])
+    }).pipe(Effect.scoped, withTest))
+
   it.effect("the scoped tracers work like the seed's, with the tag in dtdTraceTagInfo", () =>
     Effect.gen(function*() {
       const test = yield* OneAgentTest.OneAgentTest

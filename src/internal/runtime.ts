@@ -260,6 +260,12 @@ export const start = (
     report(runtime, handle, operation)
     return 0
   }
+  if (tag !== undefined && typeof parent === "number" && parent > 0 && note === 0) {
+    // A tag took the span out of the local span it runs in (a message processed inside the receive that got it):
+    // a link keeps the way back to it.
+    const local = addon.span_tag(parent, true)
+    if (typeof local === "string") addon.span_link(handle, local, [])
+  }
   if (fallback) {
     addon.span_name(handle, options.template.name)
     setAttributes(runtime, engine, handle, options.template.attributes)
