@@ -15,7 +15,7 @@ import * as EffectSpan from "./internal/effectSpan.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { withSpanEvents } from "./internal/logEvents.ts"
 import { checkOptions } from "./internal/options.ts"
-import { MisuseError, type Runtime } from "./internal/runtime.ts"
+import { MisuseError, type Runtime, spanIdOf } from "./internal/runtime.ts"
 import { RuntimeKey } from "./internal/service.ts"
 import type { MemorySink } from "./internal/sinks.ts"
 import { OneAgentSdk, type Options } from "./OneAgentSdk.ts"
@@ -132,8 +132,8 @@ const makeService = (
         // Without start tracking, a span is this layer's when its id is (one span_tag call per open span).
         const own = (handle: number) => {
           if (starts !== undefined) return starts.has(handle)
-          const tag = engine.addon.span_tag(handle, true)
-          return typeof tag === "string" && runtime.recorded?.has(tag.slice(36, 52)) === true
+          const spanId = spanIdOf(engine, handle)
+          return spanId !== undefined && runtime.recorded?.has(spanId) === true
         }
         return engine.addon.spans_open().filter(([handle]) => own(handle)).map(([, name]) => name)
       })

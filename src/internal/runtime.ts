@@ -13,7 +13,6 @@ import type { AttributeValue } from "./addon.ts"
 import { Counter, Kind, Limit, StartFlag, Status } from "./codes.ts"
 import { clip, type Engine, genericTemplate, keyId, KeysFull, maxKeys, type Template, templateId } from "./engine.ts"
 import * as Unsampled from "./unsampled.ts"
-import { isUnsampled, rootContext, sampleRoot } from "./unsampled.ts"
 
 /**
  * The span the current fiber runs in: a native handle, 0 outside any trace, or the context of an unsampled
@@ -243,7 +242,7 @@ export const start = (
     // the tracestate the context carries).
     if (tag === undefined) {
       tag = Unsampled.traceparentOf(parent)
-      traceState = Unsampled.traceStateOf(parent)
+      traceState = Unsampled.carriedTraceState(parent)
     }
     parent = 0
   }
@@ -273,11 +272,17 @@ export const start = (
   if (options.attributes !== undefined) setAttributes(runtime, engine, handle, options.attributes)
   if (runtime.starts !== undefined) runtime.starts.set(handle, options.site ?? new Error())
   if (runtime.recorded !== undefined) {
-    const tag = addon.span_tag(handle, true)
-    // "00-<trace id>-<span id>-<flags>"
-    if (typeof tag === "string") runtime.recorded.add(tag.slice(36, 52))
+    const spanId = spanIdOf(engine, handle)
+    if (spanId !== undefined) runtime.recorded.add(spanId)
   }
   return handle
+}
+
+/** @internal The span id of an engine span (ended or not), or undefined for a handle that no longer resolves. */
+export const spanIdOf = (engine: Engine, handle: number): string | undefined => {
+  const tag = engine.addon.span_tag(handle, true)
+  // "00-<trace id>-<span id>-<flags>"
+  return typeof tag === "string" ? tag.slice(36, 52) : undefined
 }
 
 /** @internal A new root the ratio keeps: the engine gives it a trace id the ratio agrees with. */
@@ -286,8 +291,6 @@ export const SampledRoot = 1 as const
 /** @internal Nothing to decide without the engine: it starts the span from its parent or tag as usual. */
 export const EngineDecides = 0 as const
 
-// The tag a span continues: its own incoming tag; else, with no SDK parent, the remote context of Effect's current
-// span (one that came in over HTTP). Effect's engine spans are a parent too: start_nested takes the deeper one.
 /**
  * The W3C `tracestate` a span keeps and sends on: one that parses as W3C trace context level 1 defines it (at most
  * 32 members `key=value`, keys unique), cut to 512 characters between members (from the end, as W3C allows). One
@@ -324,6 +327,8 @@ const traceStateMember =
 
 const maxTraceState = 512
 
+// The tag a span continues: its own incoming tag; else, with no SDK parent, the remote context of Effect's current
+// span (one that came in over HTTP). Effect's engine spans are a parent too: start_nested takes the deeper one.
 const continuedTag = (
   tag: string | Uint8Array | undefined,
   parent: number | string,
@@ -349,15 +354,15 @@ const decide = (
     return EngineDecides
   }
   if (tag !== undefined) {
-    const continues = typeof tag === "string" && (parent === 0 || typeof parent === "string") && isUnsampled(tag)
+    const continues = typeof tag === "string" && (parent === 0 || typeof parent === "string") && Unsampled.isUnsampled(tag)
     // The context carries the tracestate, which must travel on with the trace.
     return continues ? keptOut(engine, Unsampled.withTraceState(tag, traceStateOf(options.traceState))) : EngineDecides
   }
   if (typeof parent === "string") return keptOut(engine, parent)
   if (parent !== 0 || effectParent !== 0 || engine.sampleRatio >= 1) return EngineDecides
   if (options.template.flags & StartFlag.RequireParent) return EngineDecides
-  if (sampleRoot(engine.sampleRatio)) return SampledRoot
-  const context = rootContext(engine)
+  if (Unsampled.sampleRoot(engine.sampleRatio)) return SampledRoot
+  const context = Unsampled.rootContext(engine)
   return context === 0 ? EngineDecides : keptOut(engine, context)
 }
 
@@ -520,9 +525,8 @@ export const setAttribute = (
   if (id === KeysFull) return
   report(runtime, engine.addon.span_attr(handle, id, value, limit), operation)
   // The engine cuts a long key as it cuts a long value; the cut is marked the same way.
-  if (key.length > Limit.Default && clip(key, Limit.Default) !== key) {
-    engine.addon.span_attr(handle, keyId(engine, truncatedKey), clip(key, Limit.Default), Limit.Default)
-  }
+  const kept = clip(key, Limit.Default)
+  if (kept !== key) engine.addon.span_attr(handle, keyId(engine, truncatedKey), kept, Limit.Default)
 }
 
 /** @internal The attribute naming what was cut to its limit (as the engine sets it for values). */

@@ -234,9 +234,8 @@ export const addCustomAttribute = (runtime: Runtime, handle: number | string, ke
   if (id === KeysFull) return
   const status = engine.addon.span_service_attr(handle, id, value, Limit.Default)
   report(runtime, status, operation)
-  if (status >= 0 && key.length > Limit.Default && clip(key, Limit.Default) !== key) {
-    engine.addon.span_service_attr(handle, keyId(engine, truncatedKey), clip(key, Limit.Default), Limit.Default)
-  }
+  const kept = clip(key, Limit.Default)
+  if (status >= 0 && kept !== key) engine.addon.span_service_attr(handle, keyId(engine, truncatedKey), kept, Limit.Default)
 }
 
 /** @internal */

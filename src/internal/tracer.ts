@@ -61,9 +61,14 @@ export class TracerImpl {
     this.parent = parent
   }
 
+  // What the fiber's CurrentSpan holds while this span is current: its handle, or an unsampled span's context.
+  private get current(): number | string {
+    return this.handle > 0 ? this.handle : this.unsampled
+  }
+
   // After an explicit end, later spans of this fiber are no longer its children (as after the scope's close).
   private restoreParent(fiber: Fiber.Fiber<unknown, unknown>): void {
-    const self = this.handle > 0 ? this.handle : this.unsampled
+    const self = this.current
     if (self !== "" && fiber.getRef(CurrentSpan) === self) {
       fiber.setContext(Context.add(fiber.context, CurrentSpan, this.parent))
     }
@@ -177,12 +182,12 @@ export class TracerImpl {
 
   get outgoingHeaders(): Effect.Effect<Readonly<Record<string, string>>> {
     return Effect.map(this.outgoingStringTag, (tag) =>
-      tagCarrier(tag, currentTraceState(this.runtime, this.handle > 0 ? this.handle : this.unsampled), webTagNames))
+      tagCarrier(tag, currentTraceState(this.runtime, this.current), webTagNames))
   }
 
   get outgoingProperties(): Effect.Effect<Readonly<Record<string, string>>> {
     return Effect.map(this.outgoingStringTag, (tag) =>
-      tagCarrier(tag, currentTraceState(this.runtime, this.handle > 0 ? this.handle : this.unsampled), messageTagNames))
+      tagCarrier(tag, currentTraceState(this.runtime, this.current), messageTagNames))
   }
 
   /** Ends from the scope's Exit unless `end` was called already. */
@@ -307,7 +312,7 @@ export const addResponseHeadersUnsafe = (runtime: Runtime, handle: number, heade
  * @internal
  */
 export const currentTraceState = (runtime: Runtime, handle: number | string): string => {
-  if (typeof handle === "string") return Unsampled.traceStateOf(handle)
+  if (typeof handle === "string") return Unsampled.carriedTraceState(handle)
   if (handle <= 0 || runtime.engine === undefined || runtime.engine.closed) return ""
   const state = runtime.engine.addon.span_trace_state(handle)
   return typeof state === "string" ? state : ""

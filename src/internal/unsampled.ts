@@ -52,7 +52,7 @@ export const withTraceState = (traceparent: string, traceState: string): string 
 export const traceparentOf = (context: string): string => context.length === 55 ? context : context.slice(0, 55)
 
 /** @internal The tracestate a context carries, or "". */
-export const traceStateOf = (context: string): string => context.length > 56 ? context.slice(56) : ""
+export const carriedTraceState = (context: string): string => context.length > 56 ? context.slice(56) : ""
 
 /**
  * Whether a new root is sampled with trace-id ratio `ratio`. The roots it keeps get their trace id from the
