@@ -4,6 +4,8 @@
       "target_name": "effect_oneagent",
       "sources": [
         "native/addon.cc",
+        "native/engine_bindings.cc",
+        "native/span_bindings.cc",
         "native/encoder.cc",
         "native/engine.cc",
         "native/export_bindings.cc",

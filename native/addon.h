@@ -1,4 +1,5 @@
-// Per-environment state: each Node environment (main thread or worker) that loads the addon gets one.
+// Per-environment state: each Node environment (main thread or worker) that loads the binary gets one Addon, and
+// the guard every export is registered through.
 #pragma once
 #include <node_api.h>
 
@@ -6,10 +7,6 @@
 
 #include "engine.h"
 #include "exporter.h"
-
-#ifndef ENGINE_VERSION
-#define ENGINE_VERSION "0.1.0"
-#endif
 
 namespace oneagent {
 
@@ -44,7 +41,20 @@ struct Addon {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<Exporter> exporter;  // stopped before the engine it reads from is destroyed
   uint32_t init_count = 0;
-  napi_ref counters_ref = nullptr;  // keeps the shared counters array alive while the engine writes to it
+  // Keep the shared arrays the engine writes into alive while it does.
+  napi_ref counters_ref = nullptr;
+  napi_ref ids_ref = nullptr;
+
+  // Stops the exporter and destroys the engine (the last engine_shutdown, or the environment's cleanup).
+  void release_engine(napi_env env) {
+    if (exporter) exporter->stop(env != nullptr);
+    exporter.reset();
+    engine.reset();
+    for (napi_ref* ref : {&counters_ref, &ids_ref}) {
+      if (*ref != nullptr && env != nullptr) napi_delete_reference(env, *ref);
+      *ref = nullptr;
+    }
+  }
 };
 
 }  // namespace oneagent

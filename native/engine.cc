@@ -5,9 +5,10 @@
 
 namespace oneagent {
 
-Engine::Engine(const EngineOptions& options, double* counters)
+Engine::Engine(const EngineOptions& options, double* counters, int32_t* ids)
     : options_(options),
       counters_(counters),
+      published_(ids),
       // Idle records are kept up to the ring's size (at most 65,536 + 1,024): a steady export rate allocates none.
       pool_(std::min<uint32_t>(options.ring_capacity, 65536) + 1024),
       spans_(options.reuse_delay),
@@ -36,21 +37,21 @@ int32_t Engine::start(uint32_t parent, const TraceContext* remote, std::string_v
   if (t == nullptr) return kBadTemplate;
   if (remote != nullptr && remote->valid()) {
     // A remote parent starts this process's part of the trace; the local service call does not carry over.
-    return start_from(*remote, true, 0, 0, trace_state, *t);
+    return start_from(*remote, true, 0, trace_state, *t);
   }
   if (parent != 0) {
     SpanSlot* p = spans_.find(parent);
     // p may be ended and its slot free: start_from copies what it needs from it before taking a slot.
-    if (p != nullptr) return start_from(p->ctx, true, p->service, p->depth + 1, p->trace_state, *t);
-    note(kStaleParent);
+    if (p == nullptr) return kStaleParent;
+    return start_from(p->ctx, true, p->service, p->trace_state, *t);
   }
-  return start_from(TraceContext(), false, 0, 0, std::string_view(), *t);
+  return start_from(TraceContext(), false, 0, std::string_view(), *t);
 }
 
 int32_t Engine::start_sampled_root(uint32_t template_id) {
   const SpanTemplate* t = find_template(template_id);
   if (t == nullptr) return kBadTemplate;
-  return start_from(TraceContext(), false, 0, 0, std::string_view(), *t, true);
+  return start_from(TraceContext(), false, 0, std::string_view(), *t, true);
 }
 
 TraceContext Engine::unsampled_root() {
@@ -63,31 +64,20 @@ TraceContext Engine::unsampled_root() {
   }
   ctx.span_id = ids_.span_id();
   ctx.flags = 0;
+  publish(ctx, ++starts_);
   return ctx;
 }
 
-uint32_t Engine::deeper(uint32_t a, uint32_t b) {
-  SpanSlot* pa = a != 0 ? spans_.find(a) : nullptr;
-  SpanSlot* pb = b != 0 ? spans_.find(b) : nullptr;
-  if (pa == nullptr) return pb == nullptr ? 0 : b;
-  return pb != nullptr && pb->order > pa->order ? b : a;
-}
-
-int32_t Engine::start_nested(uint32_t a, uint32_t b, uint32_t template_id) {
-  SpanSlot* pa = a != 0 ? spans_.find(a) : nullptr;
-  SpanSlot* pb = b != 0 ? spans_.find(b) : nullptr;
-  if (pa == nullptr || (pb != nullptr && pb->order > pa->order)) return start(b, nullptr, std::string_view(), template_id);
-  return start(a, nullptr, std::string_view(), template_id);
-}
-
-int32_t Engine::start_linked(uint32_t creator, const TraceContext& link, uint32_t template_id) {
-  const SpanTemplate* t = find_template(template_id);
-  if (t == nullptr) return kBadTemplate;
-  SpanSlot* c = spans_.find(creator);
-  if (c != nullptr && c->ctx.span_id == link.span_id) {
-    return start_from(c->ctx, true, c->service, c->depth + 1, c->trace_state, *t);
+void Engine::publish(const TraceContext& ctx, uint64_t order) {
+  int32_t* out = published_;
+  const uint64_t words[3] = {ctx.trace_id.hi, ctx.trace_id.lo, ctx.span_id};
+  for (int i = 0; i < 3; ++i) {
+    out[3 * i] = static_cast<int32_t>(words[i] >> 48);
+    out[3 * i + 1] = static_cast<int32_t>((words[i] >> 24) & 0xFFFFFF);
+    out[3 * i + 2] = static_cast<int32_t>(words[i] & 0xFFFFFF);
   }
-  return start_from(link, true, 0, 0, std::string_view(), *t);
+  out[kIdsFlags] = ctx.flags;
+  counters_[kCounterLastOrder] = static_cast<double>(order);
 }
 
 // The parent may be an ended span whose slot is free, and spans_.allocate() can hand that very slot to the new span:
@@ -95,8 +85,8 @@ int32_t Engine::start_linked(uint32_t creator, const TraceContext& link, uint32_
 // or the span would be recorded as its own parent. What can throw (std::bad_alloc: a record, the template's
 // attributes, a trace state, a new chunk of slots) happens before the slot is taken, so a start that throws leaves
 // no open span behind.
-int32_t Engine::start_from(const TraceContext parent, bool has_parent, uint32_t service, uint32_t depth,
-                           std::string_view trace_state, const SpanTemplate& t, bool sampled_root) {
+int32_t Engine::start_from(const TraceContext parent, bool has_parent, uint32_t service, std::string_view trace_state,
+                           const SpanTemplate& t, bool sampled_root) {
   const uint32_t flags = t.flags;
   if ((flags & kRequireParent) && !has_parent) {
     note(kNoParent);
@@ -151,8 +141,6 @@ int32_t Engine::start_from(const TraceContext parent, bool has_parent, uint32_t 
   }
   SpanSlot& slot = *spans_.find(handle);
   slot.ended = false;
-  slot.depth = depth;
-  slot.order = ++starts_;
   slot.name = t.name;
   slot.start_ns = start_ns;
   slot.ctx = ctx;
@@ -163,6 +151,7 @@ int32_t Engine::start_from(const TraceContext parent, bool has_parent, uint32_t 
   counters_[kCounterStarted] += 1;
   counters_[kCounterOpen] = spans_.live();
   if (r == nullptr) counters_[kCounterUnsampled] += 1;
+  publish(ctx, ++starts_);
   return static_cast<int32_t>(handle);
 }
 
@@ -301,11 +290,6 @@ int32_t Engine::context(uint32_t handle, TraceContext& out) {
   if (slot == nullptr) return kStaleHandle;
   out = slot->ctx;
   return slot->ended ? kAlreadyEnded : kOk;
-}
-
-const std::string* Engine::trace_state(uint32_t handle) {
-  SpanSlot* slot = spans_.find(handle);
-  return slot == nullptr ? nullptr : &slot->trace_state;
 }
 
 }  // namespace oneagent

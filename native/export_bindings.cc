@@ -1,34 +1,13 @@
 // The Node-API surface of the export thread: exporter_start / _flush / _stop / _stats. The protocol of the
 // batch callback is described at the top of exporter.h.
-#include <napi.h>
-
 #include <cmath>
 #include <limits>
 
-#include "addon.h"
+#include "args.h"
+#include "bindings.h"
 #include "exporter.h"
 
 namespace oneagent {
-
-// Results of the exporter calls, next to the engine's Status values (kShutDown = -9 means "no engine").
-enum ExportStatus : int32_t {
-  kBadArgument = -1,     // config or callback malformed
-  kAlreadyStarted = -10,  // an exporter is running
-  kNotStarted = -12,      // no exporter is running (-11 is the engine's kBadTemplate)
-  kNoCallback = -13,      // N-API could not create the thread-safe function
-};
-
-static Addon* addon_for(napi_env env) {
-  void* data = nullptr;
-  napi_get_instance_data(env, &data);
-  return static_cast<Addon*>(data);
-}
-
-static napi_value int32(napi_env env, int32_t v) {
-  napi_value out;
-  napi_create_int32(env, v, &out);
-  return out;
-}
 
 // A string, number or boolean as an attribute value, typed as span_attr types them.
 static bool read_value(Napi::Value v, Attr& out) {
@@ -110,20 +89,20 @@ static bool read_config(Napi::Object c, ExportConfig& out) {
  * Starts the export thread: (config, onBatch(bytes | null, spanCount | flushSeq, json?)) → 0, or -1 / -9 / -10 / -13,
  * or -14 when memory or a thread could not be had.
  */
-static napi_value JS_exporter_start(napi_env env, napi_callback_info info) {
+napi_value JS_exporter_start(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Addon* addon = addon_for(env);
+  Addon* addon = addon_of(env);
   if (!addon->engine) return int32(env, kShutDown);
   if (addon->exporter && addon->exporter->running()) return int32(env, kAlreadyStarted);
-  if (argc < 2) return int32(env, kBadArgument);
+  if (argc < 2) return int32(env, kRefused);
   Napi::Value config(env, argv[0]);
   Napi::Value callback(env, argv[1]);
   ExportConfig options;
   if (!config.IsObject() || !callback.IsFunction() || !read_config(config.As<Napi::Object>(), options)) {
     Napi::Env(env).GetAndClearPendingException();  // a throwing getter in config counts as malformed
-    return int32(env, kBadArgument);
+    return int32(env, kRefused);
   }
   addon->exporter.reset();  // a stopped exporter kept for its stats
   napi_status status;
@@ -133,8 +112,8 @@ static napi_value JS_exporter_start(napi_env env, napi_callback_info info) {
 }
 
 /** Requests an export of everything queued now: () → flush sequence number (≥ 1) that onBatch(null, seq) confirms, or -12. */
-static napi_value JS_exporter_flush(napi_env env, napi_callback_info info) {
-  Addon* addon = addon_for(env);
+napi_value JS_exporter_flush(napi_env env, napi_callback_info info) {
+  Addon* addon = addon_of(env);
   if (!addon->exporter || !addon->exporter->running()) return int32(env, kNotStarted);
   napi_value out;
   napi_create_double(env, static_cast<double>(addon->exporter->flush()), &out);
@@ -142,24 +121,16 @@ static napi_value JS_exporter_flush(napi_env env, napi_callback_info info) {
 }
 
 /** Exports what is queued (without waiting for room in the callback queue), joins the thread: () → 0, or -12. */
-static napi_value JS_exporter_stop(napi_env env, napi_callback_info info) {
-  Addon* addon = addon_for(env);
+napi_value JS_exporter_stop(napi_env env, napi_callback_info info) {
+  Addon* addon = addon_of(env);
   if (!addon->exporter || !addon->exporter->running()) return int32(env, kNotStarted);
   addon->exporter->stop(true);
   return int32(env, kOk);
 }
 
-static napi_value zero_stats(napi_env env) noexcept {
-  napi_value out = nullptr, zero = nullptr;
-  napi_create_array_with_length(env, 4, &out);
-  napi_create_double(env, 0, &zero);
-  for (uint32_t i = 0; i < 4; ++i) napi_set_element(env, out, i, zero);
-  return out;
-}
-
 /** Counters of the current or last exporter: () → [spansEncoded, batchesDelivered, spansDropped, bytesDelivered]. */
-static napi_value JS_exporter_stats(napi_env env, napi_callback_info info) {
-  Addon* addon = addon_for(env);
+napi_value JS_exporter_stats(napi_env env, napi_callback_info info) {
+  Addon* addon = addon_of(env);
   ExportStats s = addon->exporter ? addon->exporter->stats() : ExportStats{0, 0, 0, 0};
   double values[] = {static_cast<double>(s.spans_encoded), static_cast<double>(s.batches_delivered),
                      static_cast<double>(s.spans_dropped), static_cast<double>(s.bytes_delivered)};
@@ -171,19 +142,6 @@ static napi_value JS_exporter_stats(napi_env env, napi_callback_info info) {
     napi_set_element(env, out, i, v);
   }
   return out;
-}
-
-void register_export_bindings(napi_env env, napi_value exports) {
-  // Guarded (addon.h): an exception (std::bad_alloc, std::system_error starting or joining the thread) is -14.
-  constexpr auto failed = status_result<kOutOfMemory>;
-  napi_property_descriptor props[] = {
-#define EXPORT(name, on_failure) \
-  {#name, nullptr, guarded<JS_##name, on_failure>, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
-      EXPORT(exporter_start, failed), EXPORT(exporter_flush, failed), EXPORT(exporter_stop, failed),
-      EXPORT(exporter_stats, zero_stats),
-#undef EXPORT
-  };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }
 
 }  // namespace oneagent

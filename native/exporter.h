@@ -99,7 +99,4 @@ class Exporter {
   std::atomic<uint64_t> bytes_delivered_{0};
 };
 
-// Defines exporter_start, exporter_flush, exporter_stop and exporter_stats on exports (export_bindings.cc).
-void register_export_bindings(napi_env env, napi_value exports);
-
 }  // namespace oneagent

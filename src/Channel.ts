@@ -3,20 +3,22 @@
  *
  * @since 0.1.0
  */
+import * as internal from "./internal/channel.ts"
 
 /**
- * Channel types with the numbers of the OneAgent SDK.
+ * Channel types with the numbers of the OneAgent SDK. Also exported at the top level as `ChannelType`, as the seed
+ * has it.
  *
  * @since 0.1.0
  * @category constants
  */
-export const ChannelType = {
-  OTHER: 0,
-  TCP_IP: 1,
-  UNIX_DOMAIN_SOCKET: 2,
-  NAMED_PIPE: 3,
-  IN_PROCESS: 4
-} as const
+export const ChannelType: {
+  readonly OTHER: 0
+  readonly TCP_IP: 1
+  readonly UNIX_DOMAIN_SOCKET: 2
+  readonly NAMED_PIPE: 3
+  readonly IN_PROCESS: 4
+} = internal.ChannelType
 
 /**
  * @since 0.1.0
@@ -41,8 +43,6 @@ export interface Channel {
 export const make = (type: ChannelType, endpoint?: string): Channel =>
   endpoint === undefined ? { type } : { type, endpoint }
 
-const typeNames = ["OTHER", "TCP_IP", "UNIX_DOMAIN_SOCKET", "NAMED_PIPE", "IN_PROCESS"] as const
-
 /**
  * The attributes a channel adds to a span: `network.transport`, `server.address` / `server.port` for
  * TCP/IP endpoints, and the OneAgent channel type and endpoint under `oneagent.channel.*`.
@@ -50,30 +50,4 @@ const typeNames = ["OTHER", "TCP_IP", "UNIX_DOMAIN_SOCKET", "NAMED_PIPE", "IN_PR
  * @since 0.1.0
  * @category attributes
  */
-export const attributes = (channel: Channel): Array<readonly [string, string | number]> => {
-  const out: Array<readonly [string, string | number]> = [
-    ["oneagent.channel.type", typeNames[channel.type] ?? "OTHER"]
-  ]
-  const endpoint = channel.endpoint
-  if (endpoint === undefined || endpoint === "") return out
-  out.push(["oneagent.channel.endpoint", endpoint])
-  switch (channel.type) {
-    case ChannelType.TCP_IP: {
-      out.push(["network.transport", "tcp"])
-      const match = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(endpoint)
-      if (match !== null) {
-        out.push(["server.address", match[1]!], ["server.port", Number(match[2])])
-      } else {
-        out.push(["server.address", endpoint])
-      }
-      break
-    }
-    case ChannelType.UNIX_DOMAIN_SOCKET:
-      out.push(["network.transport", "unix"])
-      break
-    case ChannelType.NAMED_PIPE:
-      out.push(["network.transport", "pipe"])
-      break
-  }
-  return out
-}
+export const attributes: (channel: Channel) => Array<readonly [string, string | number]> = internal.attributes

@@ -27,7 +27,6 @@ import { constTrue, dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Result from "effect/Result"
-import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import {
   Cookies,
@@ -42,14 +41,14 @@ import {
   Url,
   UrlParams
 } from "effect/http"
-import { effectParent, EngineSpan } from "./internal/effectSpan.ts"
-import * as Families from "./internal/families.ts"
-import { CurrentSpan, endWithExit, notify, report, type Runtime, start } from "./internal/runtime.ts"
-import { RuntimeKey } from "./internal/service.ts"
-import { isSampled } from "./internal/traceContext.ts"
-import { addResponseHeadersUnsafe, setStatusCodeUnsafe } from "./internal/tracer.ts"
+import { notify, report } from "./internal/diagnostics.ts"
+import { EngineSpan } from "./internal/effectTracer.ts"
+import { type Runtime, runtimeOf } from "./internal/runtime.ts"
+import * as Span from "./internal/span.ts"
+import { CurrentSpan, type SpanRef } from "./internal/spanRef.ts"
+import * as Web from "./internal/webRequest.ts"
 import { OneAgentSdk } from "./OneAgentSdk.ts"
-import type * as WebRequest from "./WebRequest.ts"
+import * as WebRequest from "./WebRequest.ts"
 
 /**
  * An effect/http middleware that traces the requests of the app it wraps; it needs {@link OneAgentSdk}
@@ -207,9 +206,6 @@ export const layerClient: Layer.Layer<HttpClient.HttpClient, never, HttpClient.H
 const serverOperation = "OneAgentHttp.middleware"
 const REDACTED = "[REDACTED]"
 
-const runtimeOf = (context: Context.Context<never>): Runtime =>
-  Context.getUnsafe(context as Context.Context<OneAgentSdk>, OneAgentSdk)[RuntimeKey]
-
 /**
  * The request's SERVER span as Effect's current span: Effect spans and log lines inside the request
  * nest under it, and the router's `http.route` annotation names it.
@@ -218,10 +214,10 @@ class RequestSpan extends EngineSpan {
   readonly method: string
   readonly redactedNames: ReadonlyArray<string | RegExp>
 
-  constructor(runtime: Runtime, handle: number, method: string, redactedNames: ReadonlyArray<string | RegExp>) {
-    // Effect reads `sampled` to sample the spans under it, and the router to decide whether to annotate.
-    const tag = runtime.engine!.addon.span_tag(handle)
-    super(runtime, handle, {
+  constructor(runtime: Runtime, ref: SpanRef, method: string, redactedNames: ReadonlyArray<string | RegExp>) {
+    // Effect reads `sampled` (the engine's decision) to sample the spans under it, and the router to decide whether
+    // to annotate.
+    super(runtime, ref, {
       name: method,
       parent: Option.none(),
       annotations: Context.empty(),
@@ -229,7 +225,7 @@ class RequestSpan extends EngineSpan {
       startTime: BigInt(0),
       kind: "server",
       root: false,
-      sampled: typeof tag !== "string" || isSampled(tag)
+      sampled: ref.sampled
     })
     this.method = method
     this.redactedNames = redactedNames
@@ -263,16 +259,16 @@ class RequestSpan extends EngineSpan {
 
   private finish(response: HttpServerResponse.HttpServerResponse, cause: Cause.Cause<unknown> | undefined): void {
     const runtime = this.runtime
-    setStatusCodeUnsafe(runtime, this.handle, response.status, "IncomingWebRequestTracer", serverOperation)
+    Web.setStatusCodeUnsafe(runtime, this.handle, response.status, "server", serverOperation)
     const headers = Cookies.isEmpty(response.cookies)
       ? response.headers
       : { ...response.headers, "set-cookie": Cookies.toSetCookieHeaders(response.cookies) }
-    addResponseHeadersUnsafe(runtime, this.handle, redactHeaders(headers, this.redactedNames), serverOperation)
+    Web.addResponseHeadersUnsafe(runtime, this.handle, redactHeaders(headers, this.redactedNames), serverOperation)
     this.status = { _tag: "Ended", startTime: this.status.startTime, endTime: BigInt(0), exit: Exit.void }
     // Like effect/http: the app's failure fails the span only when it became a 5xx; an interruption
     // (a client abort) is recorded as one.
     const failed = cause !== undefined && (response.status >= 500 || Cause.hasInterrupts(cause))
-    endWithExit(runtime, this.handle, failed ? Exit.failCause(cause) : Exit.void, serverOperation)
+    Span.end(runtime, this.handle, failed ? Exit.failCause(cause) : Exit.void, serverOperation)
   }
 }
 
@@ -297,7 +293,7 @@ const traceServer = <E, R>(
           headers: redactHeaders(request.headers, redactedNames),
           remoteAddress: Option.getOrUndefined(request.remoteAddress)
         }
-        let startOptions = Families.incomingWebStart(runtime, infoOf(runtime, app), options, serverOperation)
+        let startOptions = Web.incomingStart(runtime, infoOf(runtime, app), options, serverOperation)
         if (startOptions === undefined) return self
         const effectSpan = fiber.cache.span
         if (effectSpan instanceof EngineSpan && effectSpan.kind === "server") {
@@ -306,12 +302,13 @@ const traceServer = <E, R>(
           startOptions = { ...startOptions, stringTag: undefined, traceState: undefined }
           if (!(effectSpan instanceof RequestSpan)) warnDuplicate(runtime)
         }
-        const handle = start(runtime, fiber.getRef(CurrentSpan), startOptions, serverOperation, effectParent(effectSpan))
+        const parent = fiber.getRef(CurrentSpan)
+        const ref = Span.start(runtime, parent, startOptions, serverOperation, Span.effectParent(effectSpan))
+        if (ref === undefined) return self
         // Unsampled: the request's handlers run in its context, and nothing of it is recorded.
-        if (typeof handle === "string") return Effect.provideService(self, CurrentSpan, handle)
-        if (handle <= 0) return self
-        const current = span = new RequestSpan(runtime, handle, options.method, redactedNames)
-        return Effect.provideService(Effect.provideService(self, CurrentSpan, handle), Tracer.ParentSpan, current)
+        if (ref.handle === 0) return ref === parent ? self : Effect.provideService(self, CurrentSpan, ref)
+        const current = span = new RequestSpan(runtime, ref, options.method, redactedNames)
+        return Effect.provideService(Effect.provideService(self, CurrentSpan, current), Tracer.ParentSpan, current)
       }),
       (exit) => span?.close(exit)
     )
@@ -330,7 +327,7 @@ const infoOf = (
   if (byOptions === undefined) infos.set(runtime, byOptions = new Map())
   let info = byOptions.get(app)
   if (info === undefined) {
-    info = Effect.runSync(Scope.provide(Families.createWebApplicationInfo(app), Scope.makeUnsafe()))
+    info = Web.createInfoUnsafe(app)
     byOptions.set(app, info)
   }
   return info
@@ -363,7 +360,7 @@ const traceClient = <E, R>(
     if (Result.isFailure(url)) return send(request)
     const redactedNames = fiber.getRef(Headers.CurrentRedactedNames)
     const propagate = fiber.getRef(HttpClient.TracerPropagationEnabled)
-    return Effect.flatMap(OneAgentSdk.outgoingHeaders, (tag) => {
+    return Effect.flatMap(WebRequest.outgoingHeaders, (tag) => {
       if (tag.traceparent === undefined) return send(request)
       // effect/http's client span would nest under ours and overwrite the traceparent set here.
       return Effect.provideService(
@@ -372,7 +369,7 @@ const traceClient = <E, R>(
         constTrue
       )
     }).pipe(
-      OneAgentSdk.traceOutgoingWebRequest({
+      WebRequest.traceOutgoing({
         url: UrlParams.redactUrl(
           url.success.href,
           redactedUrlNames(request.urlParams, fiber.getRef(UrlParams.CurrentRedactedNames))

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as internal from "./internal/states.ts"
 
 /**
  * The engine could not be loaded; `error` says why and how to fix the installation.
@@ -10,26 +11,26 @@
  * @since 0.1.0
  * @category constants
  */
-export const STATUS_LOAD_ERROR = -2
+export const STATUS_LOAD_ERROR: -2 = internal.InitStatus.LOAD_ERROR
 /**
  * Initialisation failed; `error` says why.
  *
  * @since 0.1.0
  * @category constants
  */
-export const STATUS_INIT_ERROR = -1
+export const STATUS_INIT_ERROR: -1 = internal.InitStatus.INIT_ERROR
 /**
  * @since 0.1.0
  * @category constants
  */
-export const STATUS_INITIALIZED = 0
+export const STATUS_INITIALIZED: 0 = internal.InitStatus.INITIALIZED
 /**
  * Initialised, with a warning in `error` (for example an export target that could not be configured).
  *
  * @since 0.1.0
  * @category constants
  */
-export const STATUS_INITIALIZED_WITH_WARNING = 1
+export const STATUS_INITIALIZED_WITH_WARNING: 1 = internal.InitStatus.INITIALIZED_WITH_WARNING
 /**
  * The engine was already initialised by another layer in this process; this one shares it and its
  * options were not applied. The engine shuts down when the last layer is released.
@@ -37,7 +38,7 @@ export const STATUS_INITIALIZED_WITH_WARNING = 1
  * @since 0.1.0
  * @category constants
  */
-export const STATUS_ALREADY_INITIALIZED = 2
+export const STATUS_ALREADY_INITIALIZED: 2 = internal.InitStatus.ALREADY_INITIALIZED
 
 /**
  * @since 0.1.0

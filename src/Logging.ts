@@ -9,9 +9,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as References from "effect/References"
-import { OneAgentSdk } from "./OneAgentSdk.ts"
-import { RuntimeKey } from "./internal/service.ts"
-import * as TraceContext from "./internal/traceContext.ts"
+import { runtimeOf } from "./internal/runtime.ts"
+import * as Span from "./internal/span.ts"
 
 /**
  * Wraps a logger so that, inside a trace, it logs with the annotations `trace_id`, `span_id` and
@@ -23,18 +22,15 @@ import * as TraceContext from "./internal/traceContext.ts"
 export const withTraceContext = <Message, Output>(logger: Logger.Logger<Message, Output>): Logger.Logger<Message, Output> =>
   Logger.make((options) => {
     const fiber = options.fiber
-    const sdk = Context.getOrUndefined(fiber.context as Context.Context<OneAgentSdk>, OneAgentSdk)
-    if (sdk === undefined) return logger.log(options)
-    const runtime = sdk[RuntimeKey]
-    const context = TraceContext.of(runtime, TraceContext.currentHandle(runtime, fiber))
-    if (!context.isValid) return logger.log(options)
+    const ref = Span.innermost(runtimeOf(fiber.context), fiber)
+    if (ref === undefined) return logger.log(options)
     const previous = fiber.context
     // The wrapped logger reads annotations from the fiber; they are added for this one call only.
     fiber.setContext(Context.add(previous, References.CurrentLogAnnotations, {
       ...fiber.getRef(References.CurrentLogAnnotations),
-      trace_id: context.traceId,
-      span_id: context.spanId,
-      trace_flags: context.sampled ? "01" : "00"
+      trace_id: ref.traceId,
+      span_id: ref.spanId,
+      trace_flags: ref.sampled ? "01" : "00"
     }))
     try {
       return logger.log(options)

@@ -1,49 +1,40 @@
 /**
- * The OneAgent SDK as an Effect service: acquire the layer to initialise the engine, trace with scoped
- * tracers or with combinators, release the layer to flush and shut down.
+ * The OneAgent SDK as an Effect service: acquire the layer to initialise the engine, trace with the tracer families'
+ * combinators or scoped tracers, release the layer to flush and shut down.
+ *
+ * **Details**
+ *
+ * Each tracer family has its own module (`RemoteCall`, `CustomService`, `InProcessLink`, `RequestAttributes`,
+ * `Database`, `WebRequest`, `Messaging`, `TraceContext`); the combinators are also statics of {@link OneAgentSdk}
+ * under the seed's names (`OneAgentSdk.traceIncomingRemoteCall`), and the scoped tracers are methods of its service
+ * (`sdk.traceIncomingRemoteCall`).
  *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type { AgentState } from "./AgentState.ts"
-import type * as Database from "./Database.ts"
+import * as CustomService from "./CustomService.ts"
+import * as Database from "./Database.ts"
 import type { ExportOptions } from "./ExportConfig.ts"
+import * as InProcessLink from "./InProcessLink.ts"
 import type { InitResult } from "./InitResult.ts"
-import type { Sampler } from "./Sampler.ts"
+import * as EffectTracer from "./internal/effectTracer.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { withSpanEvents } from "./internal/logEvents.ts"
 import { checkOptions } from "./internal/options.ts"
-import * as EffectSpan from "./internal/effectSpan.ts"
-import * as Families from "./internal/families.ts"
-import * as TraceContext from "./internal/traceContext.ts"
-import {
-  CurrentSpan,
-  describeFailure,
-  notify,
-  readArguments,
-  type Runtime,
-  setAttribute,
-  type StartOptions
-} from "./internal/runtime.ts"
-import * as ServiceImpl from "./internal/service.ts"
-import * as Templates from "./internal/templates.ts"
-import { addResponseHeadersUnsafe, setStatusCodeUnsafe, traced } from "./internal/tracer.ts"
+import { RuntimeKey, ServiceKey } from "./internal/runtime.ts"
+import type { ServiceImpl } from "./internal/service.ts"
 import * as Messaging from "./Messaging.ts"
+import * as RemoteCall from "./RemoteCall.ts"
+import * as RequestAttributes from "./RequestAttributes.ts"
+import type { Sampler } from "./Sampler.ts"
+import * as TraceContext from "./TraceContext.ts"
 import * as WebRequest from "./WebRequest.ts"
-import type {
-  CustomAttributeValue,
-  CustomServiceOptions,
-  InProcessLink,
-  IncomingRemoteCallOptions,
-  OutgoingRemoteCallOptions,
-  TraceContextInfo
-} from "./Tracers.ts"
 
 /**
  * Options of {@link OneAgentSdk.layer}. Like the seed's `initialize`, they apply to the first layer that
@@ -128,7 +119,27 @@ export interface DataOptions {
  * @since 0.1.0
  * @category models
  */
-export interface Stats extends ServiceImpl.Stats {}
+export interface Stats {
+  /** Spans started, sampled or not (unsampled spans kept without the engine included). */
+  readonly spansStarted: number
+  readonly spansEnded: number
+  /** Started and not ended. */
+  readonly spansOpen: number
+  /** Started unsampled: they propagate their context and record nothing. */
+  readonly spansUnsampled: number
+  /** Finished spans dropped because the buffer of finished spans was full (`bufferSize`). */
+  readonly spansDroppedBuffer: number
+  /** Attributes past `maxAttributes` per span, and past the bound on distinct header and parameter names. */
+  readonly attributesDropped: number
+  /** Finished spans waiting in the engine for export. */
+  readonly spansQueued: number
+  /** Spans the export target accepted (in a cluster worker: handed to the primary). */
+  readonly spansExported: number
+  /** Spans the export gave up on: rejected batches, retries exhausted, the shutdown deadline. */
+  readonly spansDroppedExport: number
+  /** Spans handed to the export and not yet exported or dropped. */
+  readonly spansPendingExport: number
+}
 
 /**
  * A span started and not ended yet: a leaked tracer shows up here and in the shutdown diagnostic.
@@ -136,27 +147,138 @@ export interface Stats extends ServiceImpl.Stats {}
  * @since 0.1.0
  * @category models
  */
-export interface OpenSpan extends ServiceImpl.OpenSpan {}
+export interface OpenSpan {
+  readonly name: string
+  /** Unix epoch nanoseconds. */
+  readonly startTime: bigint
+  readonly ageMillis: number
+  /** The application's stack frames where it was started, when `trackOpenSpans` is on. */
+  readonly startedAt: string | undefined
+}
 
 /**
- * The SDK service. Its methods are the scoped forms of the tracers: each returns a started tracer that
- * is the current span for the rest of the scope and ends when the scope closes, failed if the scope
- * failed.
+ * The SDK service. Besides the seed's state, its methods are the scoped forms of the tracers (the seed's `with`
+ * blocks): each returns a started tracer that is the current span for the rest of the scope and ends when the scope
+ * closes, failed if the scope failed. Start a scoped tracer directly in the scope's own code: a combinator around it
+ * that restores the fiber's context when it finishes (`Effect.fn("name")`, `Effect.withSpan`, ...) also takes back
+ * "current span".
  *
  * @since 0.1.0
  * @category services
  */
-export interface Service extends ServiceImpl.Service {}
+export interface Service {
+  /** The outcome of acquiring the layer, with the seed's status numbers. */
+  readonly initResult: InitResult
+  /** The current state: ACTIVE, TEMPORARILY_INACTIVE (the exporter backs off or drops), PERMANENTLY_INACTIVE, ... */
+  readonly agentState: Effect.Effect<AgentState>
+  /** The engine loaded. */
+  readonly agentFound: boolean
+  /** The engine's ABI matches this library. */
+  readonly agentIsCompatible: boolean
+  /** `"<library version>/<engine version>"`. */
+  readonly agentVersionString: string
+  /** Replaces the diagnostic callback (API misuse, unexpected events); undefined turns it off. */
+  readonly setDiagnosticCallback: (callback: ((message: string) => void) | undefined) => Effect.Effect<void>
+  /** Replaces the verbose callback (also benign events); undefined turns it off. */
+  readonly setVerboseCallback: (callback: ((message: string) => void) | undefined) => Effect.Effect<void>
+  /** Starts an incoming remote call tracer in the current scope (see `RemoteCall.startIncoming`). */
+  readonly traceIncomingRemoteCall: (
+    options: RemoteCall.IncomingRemoteCallOptions
+  ) => Effect.Effect<RemoteCall.IncomingRemoteCallTracer, never, Scope.Scope>
+  /** Starts an outgoing remote call tracer in the current scope (see `RemoteCall.startOutgoing`). */
+  readonly traceOutgoingRemoteCall: (
+    options: RemoteCall.OutgoingRemoteCallOptions
+  ) => Effect.Effect<RemoteCall.OutgoingRemoteCallTracer, never, Scope.Scope>
+  /** Starts a custom service tracer in the current scope (see `CustomService.start`). */
+  readonly traceCustomService: (
+    options: CustomService.CustomServiceOptions
+  ) => Effect.Effect<CustomService.CustomServiceTracer, never, Scope.Scope>
+  /** A link to the current span, to continue its trace from another fiber or later (see `InProcessLink.make`). */
+  readonly createInProcessLink: Effect.Effect<InProcessLink.InProcessLink>
+  /** Starts an in-process link tracer in the current scope (see `InProcessLink.start`). */
+  readonly traceInProcessLink: (
+    link: InProcessLink.InProcessLink
+  ) => Effect.Effect<InProcessLink.InProcessLinkTracer, never, Scope.Scope>
+  /** Adds a custom request attribute to the current service call (see `RequestAttributes.add`). */
+  readonly addCustomRequestAttribute: (key: string, value: RequestAttributes.CustomAttributeValue) => Effect.Effect<void>
+  /** The W3C `traceparent` of the current span, "" outside a trace (see `TraceContext.currentStringTag`). */
+  readonly currentStringTag: Effect.Effect<string>
+  /** The headers that carry the current span's tag (`traceparent`, `X-dynaTrace`) and the trace's `tracestate`. */
+  readonly outgoingHeaders: Effect.Effect<Readonly<Record<string, string>>>
+  /** The message properties that carry it (`dtdTraceTagInfo`, `traceparent`) and the trace's `tracestate`. */
+  readonly outgoingMessageProperties: Effect.Effect<Readonly<Record<string, string>>>
+  /** Counters since the engine started, read from memory shared with it. */
+  readonly stats: Effect.Effect<Stats>
+  /** Spans started and not ended yet, oldest first. */
+  readonly openSpans: Effect.Effect<ReadonlyArray<OpenSpan>>
+  /** Creates a database info object, released with the scope (see `Database.makeInfo`). */
+  readonly createDatabaseInfo: (
+    options: Database.DatabaseInfoOptions
+  ) => Effect.Effect<Database.DatabaseInfo, never, Scope.Scope>
+  /** Starts a SQL database request tracer in the current scope (see `Database.startSqlRequest`). */
+  readonly traceSqlDatabaseRequest: (
+    info: Database.DatabaseInfo,
+    statement: string
+  ) => Effect.Effect<Database.SqlDatabaseRequestTracer, never, Scope.Scope>
+  /** Creates a web application info object, released with the scope (see `WebRequest.makeInfo`). */
+  readonly createWebApplicationInfo: (
+    options: WebRequest.WebApplicationInfoOptions
+  ) => Effect.Effect<WebRequest.WebApplicationInfo, never, Scope.Scope>
+  /** Starts an incoming web request tracer in the current scope (see `WebRequest.startIncoming`). */
+  readonly traceIncomingWebRequest: (
+    info: WebRequest.WebApplicationInfo,
+    options: WebRequest.IncomingWebRequestOptions
+  ) => Effect.Effect<WebRequest.IncomingWebRequestTracer, never, Scope.Scope>
+  /** Starts an outgoing web request tracer in the current scope (see `WebRequest.startOutgoing`). */
+  readonly traceOutgoingWebRequest: (
+    options: WebRequest.OutgoingWebRequestOptions
+  ) => Effect.Effect<WebRequest.OutgoingWebRequestTracer, never, Scope.Scope>
+  /** Creates a messaging system info object, released with the scope (see `Messaging.makeInfo`). */
+  readonly createMessagingSystemInfo: (
+    options: Messaging.MessagingSystemInfoOptions
+  ) => Effect.Effect<Messaging.MessagingSystemInfo, never, Scope.Scope>
+  /** Starts an outgoing message tracer in the current scope (see `Messaging.startOutgoing`). */
+  readonly traceOutgoingMessage: (
+    info: Messaging.MessagingSystemInfo,
+    options?: Messaging.OutgoingMessageOptions
+  ) => Effect.Effect<Messaging.OutgoingMessageTracer, never, Scope.Scope>
+  /** Starts an incoming message receive tracer in the current scope (see `Messaging.startReceive`). */
+  readonly traceIncomingMessageReceive: (
+    info: Messaging.MessagingSystemInfo
+  ) => Effect.Effect<Messaging.IncomingMessageReceiveTracer, never, Scope.Scope>
+  /** Starts an incoming message process tracer in the current scope (see `Messaging.startProcess`). */
+  readonly traceIncomingMessageProcess: (
+    info: Messaging.MessagingSystemInfo,
+    options?: Messaging.IncomingMessageProcessOptions
+  ) => Effect.Effect<Messaging.IncomingMessageProcessTracer, never, Scope.Scope>
+}
 
 /**
+ * The SDK service, with its layer and, as statics, the combinators of every tracer family under the seed's names.
+ *
+ * **Example** (Tracing a call and reading the state)
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { InitResult, OneAgentSdk } from "effect-oneagent"
+ *
+ * const program = Effect.gen(function*() {
+ *   const sdk = yield* OneAgentSdk
+ *   yield* Effect.log("working").pipe(OneAgentSdk.traceCustomService({ method: "work", service: "Worker" }))
+ *   return InitResult.isOk(sdk.initResult)
+ * })
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(OneAgentSdk.layer()))).then(console.log) // => true
+ * ```
+ *
  * @since 0.1.0
  * @category services
  */
-export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect-oneagent/OneAgentSdk") {
+export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()(ServiceKey) {
   /**
-   * Initialises the engine on acquire (the result is `initResult`), and on release collects what is left
-   * and shuts it down. Never fails: when the engine cannot load, every tracer is a no-op and
-   * `initResult.status` is -2 with the reason.
+   * Initialises the engine on acquire (the result is `initResult`), and on release exports what is left and shuts
+   * it down. Never fails: when the engine cannot load, every tracer is a no-op and `initResult.status` is -2 with
+   * the reason. It also records Effect's own spans (`effectSpans`) and log lines (`logEvents`) in the same traces.
    *
    * @since 0.1.0
    * @category layers
@@ -169,386 +291,165 @@ export class OneAgentSdk extends Context.Service<OneAgentSdk, Service>()("effect
   }
 
   /**
-   * Wraps an effect in an incoming remote call tracer (SERVER span; may start a trace, or continue the
-   * caller's from `stringTag` / `byteTag`). Custom request attributes inside it land on it.
+   * `RemoteCall.traceIncoming`: an incoming remote call tracer (SERVER span; may start a trace, or continue the
+   * caller's from `stringTag` / `byteTag`).
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceIncomingRemoteCall: {
-    (options: IncomingRemoteCallOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
-    <A, E, R>(self: Effect.Effect<A, E, R>, options: IncomingRemoteCallOptions): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, options: IncomingRemoteCallOptions) =>
-    tracedOnce(self, "traceIncomingRemoteCall", () => ({
-      template: Templates.incomingRemoteCall(options),
-      stringTag: options.stringTag,
-      byteTag: options.byteTag,
-      traceState: options.traceState
-    })))
+  static readonly traceIncomingRemoteCall: typeof RemoteCall.traceIncoming = RemoteCall.traceIncoming
 
   /**
-   * Wraps an effect in an outgoing remote call tracer (CLIENT span). Inside, {@link OneAgentSdk.currentStringTag}
-   * gives the tag to send.
+   * `RemoteCall.traceOutgoing`: an outgoing remote call tracer (CLIENT span); inside, `currentStringTag` gives the
+   * tag to send.
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceOutgoingRemoteCall: {
-    (options: OutgoingRemoteCallOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
-    <A, E, R>(self: Effect.Effect<A, E, R>, options: OutgoingRemoteCallOptions): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, options: OutgoingRemoteCallOptions) =>
-    tracedOnce(self, "traceOutgoingRemoteCall", () => ({ template: Templates.outgoingRemoteCall(options) })))
+  static readonly traceOutgoingRemoteCall: typeof RemoteCall.traceOutgoing = RemoteCall.traceOutgoing
 
   /**
-   * Wraps an effect in a custom service tracer (SERVER span, a service call of its own).
+   * `CustomService.trace`: a custom service tracer (SERVER span, a service call of its own).
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceCustomService: {
-    (options: CustomServiceOptions): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
-    <A, E, R>(self: Effect.Effect<A, E, R>, options: CustomServiceOptions): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, options: CustomServiceOptions) =>
-    tracedOnce(self, "traceCustomService", () => ({ template: Templates.customService(options) })))
+  static readonly traceCustomService: typeof CustomService.trace = CustomService.trace
 
   /**
-   * Wraps an effect in an in-process link tracer: it continues the trace the link was created in, from
-   * any fiber and at any later time while the link's scope is open. An empty link traces nothing.
+   * `InProcessLink.trace`: an in-process link tracer, which continues the trace the link was created in.
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceInProcessLink: {
-    (link: InProcessLink): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
-    <A, E, R>(self: Effect.Effect<A, E, R>, link: InProcessLink): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, link: InProcessLink) =>
-    tracedWith(self, "traceInProcessLink", (runtime) => ServiceImpl.linkStart(runtime, link, "traceInProcessLink")))
+  static readonly traceInProcessLink: typeof InProcessLink.trace = InProcessLink.trace
 
   /**
-   * Adds a custom request attribute to the service call the current fiber runs in (the nearest incoming
-   * remote call, custom service, incoming web request or message process). Repeated keys keep all values.
+   * `InProcessLink.make`: a link to the current span, to continue its trace from another fiber or later.
+   *
+   * @since 0.1.0
+   * @category tracers
+   */
+  static readonly createInProcessLink: typeof InProcessLink.make = InProcessLink.make
+
+  /**
+   * `RequestAttributes.add`: a custom request attribute on the service call the current fiber runs in.
    *
    * @since 0.1.0
    * @category attributes
    */
-  static readonly addCustomRequestAttribute = (
-    key: string,
-    value: CustomAttributeValue
-  ): Effect.Effect<void, never, OneAgentSdk> =>
-    Effect.withFiber((fiber) => {
-      ServiceImpl.addCustomAttribute(runtimeOf(fiber.context), fiber.getRef(CurrentSpan), key, value)
-      return Effect.void
-    })
+  static readonly addCustomRequestAttribute: typeof RequestAttributes.add = RequestAttributes.add
 
   /**
-   * The W3C `traceparent` of the current span ("" outside a trace): the tag to send with an outgoing call.
+   * `TraceContext.currentStringTag`: the W3C `traceparent` of the current span ("" outside a trace).
    *
    * @since 0.1.0
    * @category tags
    */
-  static readonly currentStringTag: Effect.Effect<string, never, OneAgentSdk> = OneAgentSdk.use((sdk) =>
-    sdk.currentStringTag
-  )
+  static readonly currentStringTag: typeof TraceContext.currentStringTag = TraceContext.currentStringTag
 
   /**
-   * The current fiber's trace context (trace id, span id, sampled, valid or not): the innermost SDK
-   * tracer or Effect span. For log correlation and for handing ids to untraced systems.
+   * `TraceContext.current`: the current fiber's trace context (trace id, span id, sampled, valid or not).
    *
    * @since 0.1.0
    * @category tags
    */
-  static readonly currentTraceContext: Effect.Effect<TraceContextInfo, never, OneAgentSdk> = Effect.withFiber((fiber) => {
-    const runtime = runtimeOf(fiber.context)
-    return Effect.succeed(TraceContext.of(runtime, TraceContext.currentHandle(runtime, fiber)))
-  })
+  static readonly currentTraceContext: typeof TraceContext.current = TraceContext.current
 
   /**
-   * Creates an in-process link to the current span, to continue its trace from another fiber or later.
-   *
-   * @since 0.1.0
-   * @category tracers
-   */
-  static readonly createInProcessLink: Effect.Effect<InProcessLink, never, OneAgentSdk> = OneAgentSdk.use((sdk) =>
-    sdk.createInProcessLink
-  )
-
-  /**
-   * Creates a database info object, released with the scope.
+   * `Database.makeInfo`: a database info object, released with the scope.
    *
    * @since 0.1.0
    * @category info objects
    */
-  static readonly createDatabaseInfo = (
-    options: Database.DatabaseInfoOptions
-  ): Effect.Effect<Database.DatabaseInfo, never, OneAgentSdk | Scope.Scope> =>
-    OneAgentSdk.use((sdk) => sdk.createDatabaseInfo(options))
+  static readonly createDatabaseInfo: typeof Database.makeInfo = Database.makeInfo
 
   /**
-   * Wraps an effect in a SQL database request tracer (CLIENT span with `db.query.text`). Recorded only
-   * inside another trace. `rowsReturned` / `roundTripCount` derive end data from the result.
+   * `Database.traceSqlRequest`: a SQL database request tracer (CLIENT span, only inside another trace).
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceSqlDatabaseRequest: {
-    <A = unknown>(
-      info: Database.DatabaseInfo,
-      statement: string,
-      options?: Database.SqlDatabaseRequestOptions<A>
-    ): <A2 extends A, E, R>(self: Effect.Effect<A2, E, R>) => Effect.Effect<A2, E, R | OneAgentSdk>
-    <A, E, R>(
-      self: Effect.Effect<A, E, R>,
-      info: Database.DatabaseInfo,
-      statement: string,
-      options?: Database.SqlDatabaseRequestOptions<A>
-    ): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(isEffectFirst, <A, E, R>(
-    self: Effect.Effect<A, E, R>,
-    info: Database.DatabaseInfo,
-    statement: string,
-    options?: Database.SqlDatabaseRequestOptions<A>
-  ) => {
-    const operation = "traceSqlDatabaseRequest"
-    return tracedWith(self, operation, (runtime) => Families.sqlStart(runtime, info, statement, operation),
-      options === undefined ? undefined : (runtime, handle, value) => {
-        const rows = derive(runtime, operation, () => options.rowsReturned, value)
-        if (rows !== undefined) setAttribute(runtime, handle, "db.response.returned_rows", rows, operation)
-        const trips = derive(runtime, operation, () => options.roundTripCount, value)
-        if (trips !== undefined) setAttribute(runtime, handle, "oneagent.db.round_trip_count", trips, operation)
-      })
-  })
+  static readonly traceSqlDatabaseRequest: typeof Database.traceSqlRequest = Database.traceSqlRequest
 
   /**
-   * Creates a web application info object, released with the scope.
+   * `WebRequest.makeInfo`: a web application info object, released with the scope.
    *
    * @since 0.1.0
    * @category info objects
    */
-  static readonly createWebApplicationInfo = (
-    options: WebRequest.WebApplicationInfoOptions
-  ): Effect.Effect<WebRequest.WebApplicationInfo, never, OneAgentSdk | Scope.Scope> =>
-    OneAgentSdk.use((sdk) => sdk.createWebApplicationInfo(options))
+  static readonly createWebApplicationInfo: typeof WebRequest.makeInfo = WebRequest.makeInfo
 
   /**
-   * Wraps an effect in an incoming web request tracer (SERVER span, a service call). A `traceparent` or
-   * `X-dynaTrace` request header continues the caller's trace. `statusCode` / `responseHeaders` derive
-   * the response from the result; a 5xx marks the span failed, a 4xx does not.
+   * `WebRequest.traceIncoming`: an incoming web request tracer (SERVER span, a service call).
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceIncomingWebRequest: {
-    <A = unknown>(
-      info: WebRequest.WebApplicationInfo,
-      options: WebRequest.IncomingWebRequestOptions<A>
-    ): <A2 extends A, E, R>(self: Effect.Effect<A2, E, R>) => Effect.Effect<A2, E, R | OneAgentSdk>
-    <A, E, R>(
-      self: Effect.Effect<A, E, R>,
-      info: WebRequest.WebApplicationInfo,
-      options: WebRequest.IncomingWebRequestOptions<A>
-    ): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(3, <A, E, R>(
-    self: Effect.Effect<A, E, R>,
-    info: WebRequest.WebApplicationInfo,
-    options: WebRequest.IncomingWebRequestOptions<A>
-  ) => {
-    const operation = "traceIncomingWebRequest"
-    return tracedWith(self, operation, (runtime) => Families.incomingWebStart(runtime, info, options, operation),
-      webResponse(options, "IncomingWebRequestTracer", operation))
-  })
+  static readonly traceIncomingWebRequest: typeof WebRequest.traceIncoming = WebRequest.traceIncoming
 
   /**
-   * Wraps an effect in an outgoing web request tracer (CLIENT span). Inside, {@link OneAgentSdk.outgoingHeaders}
-   * gives the headers to send. A status code ≥ 400 marks the span failed.
+   * `WebRequest.traceOutgoing`: an outgoing web request tracer (CLIENT span).
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceOutgoingWebRequest: {
-    <A = unknown>(
-      options: WebRequest.OutgoingWebRequestOptions<A>
-    ): <A2 extends A, E, R>(self: Effect.Effect<A2, E, R>) => Effect.Effect<A2, E, R | OneAgentSdk>
-    <A, E, R>(
-      self: Effect.Effect<A, E, R>,
-      options: WebRequest.OutgoingWebRequestOptions<A>
-    ): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, options: WebRequest.OutgoingWebRequestOptions<A>) => {
-    const operation = "traceOutgoingWebRequest"
-    return tracedWith(self, operation, (runtime) => Families.outgoingWebStart(runtime, options),
-      webResponse(options, "OutgoingWebRequestTracer", operation))
-  })
+  static readonly traceOutgoingWebRequest: typeof WebRequest.traceOutgoing = WebRequest.traceOutgoing
 
   /**
-   * The headers that carry the current span's tag: `traceparent` and `X-dynaTrace`, and the trace's `tracestate` when it
-   * has one (empty outside a trace).
+   * `WebRequest.outgoingHeaders`: the headers that carry the current span's tag.
    *
    * @since 0.1.0
    * @category tags
    */
-  static readonly outgoingHeaders: Effect.Effect<Readonly<Record<string, string>>, never, OneAgentSdk> = OneAgentSdk
-    .use((sdk) => sdk.outgoingHeaders)
+  static readonly outgoingHeaders: typeof WebRequest.outgoingHeaders = WebRequest.outgoingHeaders
 
   /**
-   * The message properties that carry the current span's tag: `dtdTraceTagInfo` and `traceparent`, and the trace's
-   * `tracestate` when it has one.
+   * `Messaging.outgoingProperties`: the message properties that carry the current span's tag.
    *
    * @since 0.1.0
    * @category tags
    */
-  static readonly outgoingMessageProperties: Effect.Effect<Readonly<Record<string, string>>, never, OneAgentSdk> =
-    OneAgentSdk.use((sdk) => sdk.outgoingMessageProperties)
+  static readonly outgoingMessageProperties: typeof Messaging.outgoingProperties = Messaging.outgoingProperties
 
   /**
-   * Creates a messaging system info object, released with the scope.
+   * `Messaging.makeInfo`: a messaging system info object, released with the scope.
    *
    * @since 0.1.0
    * @category info objects
    */
-  static readonly createMessagingSystemInfo = (
-    options: Messaging.MessagingSystemInfoOptions
-  ): Effect.Effect<Messaging.MessagingSystemInfo, never, OneAgentSdk | Scope.Scope> =>
-    OneAgentSdk.use((sdk) => sdk.createMessagingSystemInfo(options))
+  static readonly createMessagingSystemInfo: typeof Messaging.makeInfo = Messaging.makeInfo
 
   /**
-   * Wraps sending a message in an outgoing message tracer (PRODUCER span). Inside,
-   * {@link OneAgentSdk.outgoingMessageProperties} gives the properties to add to the message.
+   * `Messaging.traceOutgoing`: an outgoing message tracer (PRODUCER span).
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceOutgoingMessage: {
-    (
-      info: Messaging.MessagingSystemInfo,
-      options?: Messaging.OutgoingMessageOptions
-    ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
-    <A, E, R>(
-      self: Effect.Effect<A, E, R>,
-      info: Messaging.MessagingSystemInfo,
-      options?: Messaging.OutgoingMessageOptions
-    ): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(isEffectFirst, <A, E, R>(
-    self: Effect.Effect<A, E, R>,
-    info: Messaging.MessagingSystemInfo,
-    options?: Messaging.OutgoingMessageOptions
-  ) =>
-    tracedWith(self, "traceOutgoingMessage", (runtime) =>
-      Families.messagingStart(runtime, info, "send", "traceOutgoingMessage", options)))
+  static readonly traceOutgoingMessage: typeof Messaging.traceOutgoing = Messaging.traceOutgoing
 
   /**
-   * Wraps a blocking receive in an incoming message receive tracer (CONSUMER span). Recorded only
-   * inside another trace.
+   * `Messaging.traceReceive`: an incoming message receive tracer (CONSUMER span, only inside another trace).
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceIncomingMessageReceive: {
-    (info: Messaging.MessagingSystemInfo): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
-    <A, E, R>(self: Effect.Effect<A, E, R>, info: Messaging.MessagingSystemInfo): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, info: Messaging.MessagingSystemInfo) =>
-    tracedWith(self, "traceIncomingMessageReceive", (runtime) =>
-      Families.messagingStart(runtime, info, "receive", "traceIncomingMessageReceive")))
+  static readonly traceIncomingMessageReceive: typeof Messaging.traceReceive = Messaging.traceReceive
 
   /**
-   * Wraps processing one message in an incoming message process tracer (CONSUMER span, a service call)
-   * that continues the sender's trace from the message's `dtdTraceTagInfo` / `traceparent` property.
+   * `Messaging.traceProcess`: an incoming message process tracer (CONSUMER span, a service call).
    *
    * @since 0.1.0
    * @category tracers
    */
-  static readonly traceIncomingMessageProcess: {
-    (
-      info: Messaging.MessagingSystemInfo,
-      options?: Messaging.IncomingMessageProcessOptions
-    ): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R | OneAgentSdk>
-    <A, E, R>(
-      self: Effect.Effect<A, E, R>,
-      info: Messaging.MessagingSystemInfo,
-      options?: Messaging.IncomingMessageProcessOptions
-    ): Effect.Effect<A, E, R | OneAgentSdk>
-  } = dual(isEffectFirst, <A, E, R>(
-    self: Effect.Effect<A, E, R>,
-    info: Messaging.MessagingSystemInfo,
-    options?: Messaging.IncomingMessageProcessOptions
-  ) =>
-    tracedWith(self, "traceIncomingMessageProcess", (runtime) =>
-      Families.messagingStart(runtime, info, "process", "traceIncomingMessageProcess", options)))
+  static readonly traceIncomingMessageProcess: typeof Messaging.traceProcess = Messaging.traceProcess
 }
 
-// Combinators whose start options depend on the runtime (data settings, info objects) build them per run.
-const tracedWith = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-  operation: string,
-  options: (runtime: Runtime) => StartOptions | undefined,
-  onSuccess?: (runtime: Runtime, handle: number, value: A) => void
-): Effect.Effect<A, E, R | OneAgentSdk> =>
-  Effect.withFiber<A, E, R>((fiber) => {
-    const runtime = runtimeOf(fiber.context)
-    const start = readArguments(runtime, operation, () => options(runtime))
-    return start === undefined ? self : traced(self, () => runtime, operation, start, onSuccess)
-  })
-
-// Combinators whose start options depend only on their arguments build them once, when applied. Arguments that
-// cannot be read (undefined options, a throwing getter) are reported each time the effect runs, which runs untraced.
-const tracedOnce = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-  operation: string,
-  options: () => StartOptions
-): Effect.Effect<A, E, R | OneAgentSdk> => {
-  let start: StartOptions
-  try {
-    start = options()
-  } catch (error) {
-    return tracedWith(self, operation, () => {
-      throw error
-    })
-  }
-  return traced(self, runtimeOf, operation, start)
-}
-
-// The data-first test of combinators with optional arguments; a hostile first argument (a Proxy whose `has` trap
-// throws) is data-last, so the misuse is reported when the effect runs instead of thrown here. A declaration, as
-// the class's static fields use it before this point of the module runs.
-function isEffectFirst(args: IArguments): boolean {
-  try {
-    return Effect.isEffect(args[0])
-  } catch {
-    return false
-  }
-}
-
-// Derives end data from a success value with the user's function; reading the option (null options from untyped
-// callers) or calling it may throw anything, even a value without toString: reported, never raised.
-const derive = <A, B>(
-  runtime: Runtime,
-  operation: string,
-  option: () => ((a: A) => B) | undefined,
-  value: A
-): B | undefined => {
-  try {
-    const f = option()
-    return f === undefined ? undefined : f(value)
-  } catch (error) {
-    const failure = describeFailure(error)
-    notify(runtime, "diagnostic", `${operation}: deriving end data failed: ${failure.type}: ${failure.message}`)
-    return undefined
-  }
-}
-
-const webResponse = <A>(
-  options: { readonly statusCode?: ((a: A) => number) | undefined; readonly responseHeaders?: ((a: A) => WebRequest.Headers) | undefined },
-  tag: string,
-  operation: string
-) =>
-(runtime: Runtime, handle: number, value: A) => {
-  const code = derive(runtime, operation, () => options.statusCode, value)
-  if (code !== undefined) setStatusCodeUnsafe(runtime, handle, code, tag, operation)
-  const headers = derive(runtime, operation, () => options.responseHeaders, value)
-  if (headers !== undefined) addResponseHeadersUnsafe(runtime, handle, headers, operation)
-}
+// internal
 
 // Effect's own spans (Effect.withSpan, effect/http, effect/sql) recorded by the engine, in the same traces.
 const tracerLayer = Layer.effect(Tracer.Tracer)(
-  OneAgentSdk.use((sdk) => Effect.succeed(EffectSpan.make(sdk[ServiceImpl.RuntimeKey])))
+  OneAgentSdk.use((sdk) => Effect.succeed(EffectTracer.make((sdk as ServiceImpl)[RuntimeKey])))
 )
 
 // Log lines become events of the innermost span, SDK tracers' included (in place of Effect's tracer logger, which
@@ -556,13 +457,10 @@ const tracerLayer = Layer.effect(Tracer.Tracer)(
 const logEventsLayer = Layer.effect(Logger.CurrentLoggers)(
   OneAgentSdk.use((sdk) =>
     Effect.withFiber((fiber) =>
-      Effect.succeed(withSpanEvents(fiber.getRef(Logger.CurrentLoggers), sdk[ServiceImpl.RuntimeKey]))
+      Effect.succeed(withSpanEvents(fiber.getRef(Logger.CurrentLoggers), (sdk as ServiceImpl)[RuntimeKey]))
     )
   )
 )
-
-const runtimeOf = (context: Context.Context<never>): Runtime =>
-  Context.getUnsafe(context as Context.Context<OneAgentSdk>, OneAgentSdk)[ServiceImpl.RuntimeKey]
 
 export type {
   /**

@@ -11,12 +11,12 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Tracer from "effect/Tracer"
-import * as EffectSpan from "./internal/effectSpan.ts"
+import { MisuseError } from "./internal/diagnostics.ts"
+import * as EffectTracer from "./internal/effectTracer.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { withSpanEvents } from "./internal/logEvents.ts"
 import { checkOptions } from "./internal/options.ts"
-import { MisuseError, type Runtime, spanIdOf } from "./internal/runtime.ts"
-import { RuntimeKey } from "./internal/service.ts"
+import { type Runtime, RuntimeKey } from "./internal/runtime.ts"
 import type { MemorySink } from "./internal/sinks.ts"
 import { OneAgentSdk, type Options } from "./OneAgentSdk.ts"
 import * as SpanData from "./SpanData.ts"
@@ -128,14 +128,8 @@ const makeService = (
       Effect.sync(() => {
         const engine = runtime.engine!
         if (engine.closed) return []
-        const starts = runtime.starts
-        // Without start tracking, a span is this layer's when its id is (one span_tag call per open span).
-        const own = (handle: number) => {
-          if (starts !== undefined) return starts.has(handle)
-          const spanId = spanIdOf(engine, handle)
-          return spanId !== undefined && runtime.recorded?.has(spanId) === true
-        }
-        return engine.addon.spans_open().filter(([handle]) => own(handle)).map(([, name]) => name)
+        const starts = runtime.starts!
+        return engine.addon.spans_open().filter(([handle]) => starts.has(handle)).map(([, name]) => name)
       })
     )
   }
@@ -172,5 +166,5 @@ export const layer = (options: Options = {}): Layer.Layer<OneAgentSdk | OneAgent
     )
     return checked.options.effectSpans === false
       ? context
-      : Context.add(context, Tracer.Tracer, EffectSpan.make(runtime))
+      : Context.add(context, Tracer.Tracer, EffectTracer.make(runtime))
   }))

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import * as internal from "./internal/sampling.ts"
 
 /**
  * The OpenTelemetry sampler names.
@@ -42,15 +43,6 @@ export interface Resolved {
   readonly parentBased: boolean
 }
 
-const names: ReadonlySet<string> = new Set([
-  "always_on",
-  "always_off",
-  "traceidratio",
-  "parentbased_always_on",
-  "parentbased_always_off",
-  "parentbased_traceidratio"
-])
-
 /**
  * Resolves a sampler from options, else from the environment; unknown names and invalid ratios fall
  * back to the default (`parentbased_always_on`) with a warning.
@@ -58,25 +50,7 @@ const names: ReadonlySet<string> = new Set([
  * @since 0.1.0
  * @category constructors
  */
-export const resolve = (
+export const resolve: (
   sampler: Sampler | undefined,
-  env: Readonly<Record<string, string | undefined>> = process.env
-): { readonly sampler: Resolved; readonly warning: string | undefined } => {
-  const name = sampler?.name ?? env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() ?? "parentbased_always_on"
-  if (!names.has(name)) {
-    return {
-      sampler: { ratio: 1, parentBased: true },
-      warning: `unknown sampler "${name}"; using parentbased_always_on`
-    }
-  }
-  const argument = sampler !== undefined ? sampler.ratio : env.OTEL_TRACES_SAMPLER_ARG
-  let ratio = 1
-  let warning: string | undefined
-  if (name.endsWith("traceidratio") && argument !== undefined && argument !== "") {
-    const parsed = typeof argument === "number" ? argument : Number(argument)
-    if (Number.isFinite(parsed) && parsed >= 0 && parsed <= 1) ratio = parsed
-    else warning = `the sampler ratio must be a number from 0 to 1, got "${String(argument)}"; using 1`
-  }
-  if (name.endsWith("always_off")) ratio = 0
-  return { sampler: { ratio, parentBased: name.startsWith("parentbased") || name === "always_on" }, warning }
-}
+  env?: Readonly<Record<string, string | undefined>>
+) => { readonly sampler: Resolved; readonly warning: string | undefined } = internal.resolve

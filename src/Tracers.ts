@@ -1,10 +1,12 @@
 /**
- * The tracer objects and the options each tracer is created from, after the OneAgent SDK's tracers.
+ * What every tracer shares: the started tracer, the tags an outgoing tracer gives, and the incoming tag a tracer
+ * continues. Each tracer family has its own module (`RemoteCall`, `CustomService`, `InProcessLink`, `Database`,
+ * `WebRequest`, `Messaging`); their options and tracer types are also re-exported here, where earlier versions
+ * defined them.
  *
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
-import type { Channel } from "./Channel.ts"
 
 /**
  * A started tracer. It ends when the scope it was acquired in closes, with the outcome of that scope's
@@ -39,38 +41,6 @@ export interface OutgoingTaggable {
 }
 
 /**
- * @since 0.1.0
- * @category models
- */
-export interface IncomingRemoteCallTracer extends Tracer {
-  readonly _tag: "IncomingRemoteCallTracer"
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface OutgoingRemoteCallTracer extends Tracer, OutgoingTaggable {
-  readonly _tag: "OutgoingRemoteCallTracer"
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface CustomServiceTracer extends Tracer {
-  readonly _tag: "CustomServiceTracer"
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface InProcessLinkTracer extends Tracer {
-  readonly _tag: "InProcessLinkTracer"
-}
-
-/**
  * An incoming tag: the string form (W3C `traceparent`, also accepted from the `X-dynaTrace` header) or
  * the binary form. Giving both is misuse: both are ignored and a new trace starts.
  *
@@ -84,74 +54,63 @@ export interface IncomingTagOptions {
   readonly traceState?: string | undefined
 }
 
-/**
- * @since 0.1.0
- * @category options
- */
-export interface IncomingRemoteCallOptions extends IncomingTagOptions {
-  readonly method: string
-  readonly service: string
-  readonly endpoint: string
-  readonly protocolName?: string | undefined
-}
-
-/**
- * @since 0.1.0
- * @category options
- */
-export interface OutgoingRemoteCallOptions {
-  readonly method: string
-  readonly service: string
-  readonly endpoint: string
-  readonly channel: Channel
-  readonly protocolName?: string | undefined
-}
-
-/**
- * @since 0.1.0
- * @category options
- */
-export interface CustomServiceOptions {
-  readonly method: string
-  readonly service: string
-}
-
-/**
- * A link created inside a traced fiber, used (in another fiber, or later, even after the creating span
- * ended) to continue its trace. Valid only in this process; it holds no native resources.
- *
- * @since 0.1.0
- * @category models
- */
-export interface InProcessLink {
-  readonly _tag: "InProcessLink"
-  /** The creating span's handle, 0 for an empty link (created outside any trace). */
-  readonly handle: number
-  /** The creating span's context, used when its handle no longer resolves. Not for serialising. */
-  readonly context: string
-}
-
-/**
- * A custom request attribute value: the seed's int, float and string.
- *
- * @since 0.1.0
- * @category models
- */
-export type CustomAttributeValue = string | number
-
-/**
- * The trace context of the current fiber, like the OneAgent SDK for Node.js's trace context info: for
- * log correlation and for passing ids to systems that are not traced.
- *
- * @since 0.1.0
- * @category models
- */
-export interface TraceContextInfo {
-  /** False outside any trace (or when tracing is off); the ids are then empty. */
-  readonly isValid: boolean
-  /** 32 lower-case hex digits. */
-  readonly traceId: string
-  /** 16 lower-case hex digits. */
-  readonly spanId: string
-  readonly sampled: boolean
-}
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  CustomServiceOptions,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  CustomServiceTracer
+} from "./CustomService.ts"
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  InProcessLink,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  InProcessLinkTracer
+} from "./InProcessLink.ts"
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  IncomingRemoteCallOptions,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  IncomingRemoteCallTracer,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  OutgoingRemoteCallOptions,
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  OutgoingRemoteCallTracer
+} from "./RemoteCall.ts"
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  CustomAttributeValue
+} from "./RequestAttributes.ts"
+export type {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  TraceContextInfo
+} from "./TraceContext.ts"

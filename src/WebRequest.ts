@@ -1,10 +1,17 @@
 /**
- * Incoming and outgoing web requests: the web application info object, header handling and the tracer
- * types.
+ * Incoming and outgoing web requests (the seed's `create_web_application_info`, `trace_incoming_web_request` and
+ * `trace_outgoing_web_request`): a web application info object describes the server once; an incoming request is a
+ * SERVER span and a service call that continues the caller's trace from `traceparent` (with `tracestate`) or
+ * `X-dynaTrace`; an outgoing request is a CLIENT span whose tag goes out in the request's headers.
  *
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import * as Headers_ from "./internal/headers.ts"
+import { withRuntime } from "./internal/tracer.ts"
+import * as internal from "./internal/webRequest.ts"
+import type { OneAgentSdk } from "./OneAgentSdk.ts"
 import type { OutgoingTaggable, Tracer } from "./Tracers.ts"
 
 /**
@@ -14,7 +21,7 @@ import type { OutgoingTaggable, Tracer } from "./Tracers.ts"
  * @since 0.1.0
  * @category constants
  */
-export const DYNATRACE_HTTP_HEADER_NAME = "X-dynaTrace"
+export const DYNATRACE_HTTP_HEADER_NAME: "X-dynaTrace" = internal.DYNATRACE_HTTP_HEADER_NAME
 
 /**
  * Headers recorded as `[REDACTED]` whatever the configuration says.
@@ -22,7 +29,7 @@ export const DYNATRACE_HTTP_HEADER_NAME = "X-dynaTrace"
  * @since 0.1.0
  * @category constants
  */
-export const SENSITIVE_HEADERS: ReadonlyArray<string> = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
+export const SENSITIVE_HEADERS: ReadonlyArray<string> = internal.SENSITIVE_HEADERS
 
 /**
  * Headers as Node, fetch and plain code give them: an object of names to one value, several or none (Node's
@@ -143,44 +150,121 @@ export interface OutgoingWebRequestTracer extends Tracer, WebResponse, OutgoingT
  * @since 0.1.0
  * @category headers
  */
-export const header = (headers: Headers | undefined, name: string): string | undefined => {
-  const lower = name.toLowerCase()
-  let found: Array<string> | undefined
-  try {
-    forEachHeader(headers, (key, value) => {
-      // Untyped callers and message brokers hand over numbers, nulls and objects too; they never throw here.
-      if (value === undefined || value === null || key.toLowerCase() !== lower) return
-      found ??= []
-      found.push(typeof value === "string" ? value : Array.isArray(value) ? value.map(String).join(",") : String(value))
-    })
-  } catch {
-    return undefined
-  }
-  return found?.join(",")
-}
+export const header: (headers: Headers | undefined, name: string) => string | undefined = Headers_.header
 
 /**
- * Calls `f` with each header, whichever form the headers come in (a value may be an array of values). Anything that
- * is not headers has none.
+ * Creates a web application info object, released with the scope; using it after that is misuse. Also a method of
+ * the SDK service (`sdk.createWebApplicationInfo`).
  *
  * @since 0.1.0
- * @category headers
- * @internal
+ * @category info objects
  */
-export const forEachHeader = (headers: Headers | undefined, f: (name: string, value: unknown) => void): void => {
-  if (typeof headers !== "object" || headers === null) return
-  if (Array.isArray(headers)) {
-    for (const pair of headers as ReadonlyArray<unknown>) {
-      if (Array.isArray(pair) && typeof pair[0] === "string") f(pair[0], pair[1])
-    }
-  } else if (typeof (headers as Partial<HeadersLike>).forEach === "function") {
-    // for...in would list a Headers' or Map's methods, not its headers.
-    const like: HeadersLike = headers as HeadersLike
-    like.forEach((value, name) => {
-      if (typeof name === "string") f(name, value)
-    })
-  } else {
-    const record = headers as Readonly<Record<string, unknown>>
-    for (const name in record) f(name, record[name])
-  }
-}
+export const makeInfo: (options: WebApplicationInfoOptions) => Effect.Effect<WebApplicationInfo, never, Scope.Scope> =
+  internal.createInfo
+
+/**
+ * Wraps an effect in an incoming web request tracer: a SERVER span and a service call, named after the method and the
+ * route (`GET /orders/:id`). A `traceparent` or `X-dynaTrace` request header continues the caller's trace.
+ * `statusCode` / `responseHeaders` derive the response from the result; a 5xx marks the span failed, a 4xx does not.
+ *
+ * **Example** (A handler traced with its request)
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { OneAgentSdk, WebRequest } from "effect-oneagent"
+ *
+ * const program = Effect.gen(function*() {
+ *   const app = yield* WebRequest.makeInfo({ webServerName: "orders", applicationId: "OrderApi", contextRoot: "/" })
+ *   return yield* Effect.succeed({ status: 200 }).pipe(
+ *     WebRequest.traceIncoming(app, {
+ *       url: "http://orders.internal/orders/7?verbose=1",
+ *       method: "GET",
+ *       route: "/orders/:id",
+ *       headers: { "user-agent": "curl/8", traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01" },
+ *       statusCode: (response: { status: number }) => response.status
+ *     })
+ *   )
+ * }).pipe(Effect.scoped)
+ *
+ * Effect.runPromise(program.pipe(Effect.provide(OneAgentSdk.layer()))).then(console.log) // => { status: 200 }
+ * ```
+ *
+ * @since 0.1.0
+ * @category tracers
+ */
+export const traceIncoming: {
+  <A = unknown>(
+    info: WebApplicationInfo,
+    options: IncomingWebRequestOptions<A>
+  ): <A2 extends A, E, R>(self: Effect.Effect<A2, E, R>) => Effect.Effect<A2, E, R | OneAgentSdk>
+  <A, E, R>(
+    self: Effect.Effect<A, E, R>,
+    info: WebApplicationInfo,
+    options: IncomingWebRequestOptions<A>
+  ): Effect.Effect<A, E, R | OneAgentSdk>
+} = internal.traceIncoming
+
+/**
+ * Wraps an effect in an outgoing web request tracer: a CLIENT span named after the method. Inside,
+ * {@link outgoingHeaders} gives the headers to send. A status code ≥ 400 marks the span failed.
+ *
+ * **Example** (A traced call with its headers)
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { CustomService, OneAgentSdk, WebRequest } from "effect-oneagent"
+ *
+ * const call = WebRequest.outgoingHeaders.pipe(
+ *   Effect.map((headers) => ({ status: 204, sent: Object.keys(headers) })), // stands in for fetch(url, { headers })
+ *   WebRequest.traceOutgoing({ url: "https://payments.internal/charge", method: "POST", statusCode: (r) => r.status }),
+ *   CustomService.trace({ method: "checkout", service: "Cart" })
+ * )
+ *
+ * Effect.runPromise(call.pipe(Effect.provide(OneAgentSdk.layer()))).then((r) => console.log(r.sent))
+ * // => [ "traceparent", "X-dynaTrace" ]
+ * ```
+ *
+ * @since 0.1.0
+ * @category tracers
+ */
+export const traceOutgoing: {
+  <A = unknown>(
+    options: OutgoingWebRequestOptions<A>
+  ): <A2 extends A, E, R>(self: Effect.Effect<A2, E, R>) => Effect.Effect<A2, E, R | OneAgentSdk>
+  <A, E, R>(self: Effect.Effect<A, E, R>, options: OutgoingWebRequestOptions<A>): Effect.Effect<A, E, R | OneAgentSdk>
+} = internal.traceOutgoing
+
+/**
+ * Starts an incoming web request tracer in the current scope; add parameters, response headers and the status code
+ * to it while it runs. Also a method of the SDK service (`sdk.traceIncomingWebRequest`).
+ *
+ * @since 0.1.0
+ * @category scoped tracers
+ */
+export const startIncoming = (
+  info: WebApplicationInfo,
+  options: IncomingWebRequestOptions
+): Effect.Effect<IncomingWebRequestTracer, never, OneAgentSdk | Scope.Scope> =>
+  withRuntime((runtime) => internal.incoming(runtime, info, options))
+
+/**
+ * Starts an outgoing web request tracer in the current scope; its `outgoingHeaders` are the headers to send. Also a
+ * method of the SDK service (`sdk.traceOutgoingWebRequest`).
+ *
+ * @since 0.1.0
+ * @category scoped tracers
+ */
+export const startOutgoing = (
+  options: OutgoingWebRequestOptions
+): Effect.Effect<OutgoingWebRequestTracer, never, OneAgentSdk | Scope.Scope> =>
+  withRuntime((runtime) => internal.outgoing(runtime, options))
+
+/**
+ * The headers that carry the current span's tag: `traceparent` and `X-dynaTrace`, and the trace's `tracestate` when
+ * it has one (empty outside a trace).
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const outgoingHeaders: Effect.Effect<Readonly<Record<string, string>>, never, OneAgentSdk> =
+  internal.outgoingHeaders

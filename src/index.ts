@@ -15,6 +15,18 @@ export * as AgentState from "./AgentState.ts"
 export * as Channel from "./Channel.ts"
 
 /**
+ * The seed's channel types at the top level (the same object as `Channel.ChannelType`).
+ *
+ * @since 0.1.0
+ */
+export { ChannelType } from "./Channel.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as CustomService from "./CustomService.ts"
+
+/**
  * @since 0.1.0
  */
 export * as Database from "./Database.ts"
@@ -23,6 +35,16 @@ export * as Database from "./Database.ts"
  * @since 0.1.0
  */
 export * as ExportConfig from "./ExportConfig.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as InitResult from "./InitResult.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as InProcessLink from "./InProcessLink.ts"
 
 /**
  * @since 0.1.0
@@ -37,22 +59,7 @@ export * as Messaging from "./Messaging.ts"
 /**
  * @since 0.1.0
  */
-export * as WebRequest from "./WebRequest.ts"
-
-/**
- * @since 0.1.0
- */
-export { ChannelType } from "./Channel.ts"
-
-/**
- * @since 0.1.0
- */
 export * as OneAgentHttp from "./Http.ts"
-
-/**
- * @since 0.1.0
- */
-export * as InitResult from "./InitResult.ts"
 
 /**
  * @since 0.1.0
@@ -72,6 +79,16 @@ export * as OneAgentTest from "./OneAgentTest.ts"
 /**
  * @since 0.1.0
  */
+export * as RemoteCall from "./RemoteCall.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as RequestAttributes from "./RequestAttributes.ts"
+
+/**
+ * @since 0.1.0
+ */
 export * as Sampler from "./Sampler.ts"
 
 /**
@@ -82,4 +99,14 @@ export * as SpanData from "./SpanData.ts"
 /**
  * @since 0.1.0
  */
+export * as TraceContext from "./TraceContext.ts"
+
+/**
+ * @since 0.1.0
+ */
 export * as Tracers from "./Tracers.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as WebRequest from "./WebRequest.ts"

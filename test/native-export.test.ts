@@ -289,7 +289,7 @@ describe("native export", () => {
   const counters = new Float64Array(addon.counter_count)
 
   beforeAll(() => {
-    expect(addon.engine_init(counters, 65536, 1, 0)).toBe(0)
+    expect(addon.engine_init(counters, new Int32Array(addon.ids_count), 65536, 1, 0)).toBe(0)
   })
 
   afterAll(() => {

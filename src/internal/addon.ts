@@ -40,48 +40,73 @@ export interface RawRecord {
 /** @internal */
 export type AttributeValue = string | number | boolean
 
-/** @internal The functions `native/addon.cc` exports. Handles and ids are small integers. */
+/** @internal What the export thread is started with (native/export_bindings.cc). */
+export interface ExporterConfig {
+  readonly format: "protobuf" | "json"
+  readonly resource: ReadonlyArray<readonly [string, string | number | boolean]>
+  readonly scopeName: string
+  readonly scopeVersion: string
+  readonly maxBatchSpans: number
+  readonly maxBatchBytes: number
+  readonly intervalMs: number
+  /** Also hand over each batch as OTLP/JSON (the third argument of onBatch), for the console view. */
+  readonly consoleJson?: boolean
+}
+
+/**
+ * @internal The whole binary, as `native/bindings.h` lists it: the one description of what crosses between
+ * TypeScript and the engine. Handles and ids are small integers; a negative number is a `Status` (codes.ts).
+ */
 export interface Addon {
+  /** How many counters `engine_init` needs (`Counter.Count`), and how many published ids (`IdsSlot.Count`). */
   readonly counter_count: number
+  readonly ids_count: number
+  /** 0 initialised, 2 already, -1 refused. The engine writes `counters` and, at every start, `ids`. */
   engine_init(
     counters: Float64Array,
+    ids: Int32Array,
     ringCapacity: number,
     sampleRatio: number,
     maxAttributes: number,
     notParentBased: number
   ): number
-  span_deeper(a: number, b: number): number
-  span_link(handle: number, traceparent: string, attributes: ReadonlyArray<unknown>): number
   engine_shutdown(): number
-  engine_version(): [version: string, abi: number]
+  engine_version(): [version: string, abi: number, sourceHash: string]
   intern(value: string): number
   template_create(name: string, kind: number, flags: number, attributes: ReadonlyArray<unknown>): number
-  /** The traceparent of a new unsampled root (a trace id the ratio leaves out), or a negative status. */
-  unsampled_root(): string | number
-  /** A new span id as 16 hex digits, or a negative status. */
-  span_id_hex(): string | number
+  records_drain(max: number): Array<RawRecord>
+  spans_open(): Array<[handle: number, name: string, startNs: bigint]>
   /** `sampledRoot` 1: a new root the caller decided to sample (its trace id agrees with the ratio). */
   span_start(parent: number, template: number, sampledRoot?: 0 | 1): number
-  span_start_nested(a: number, b: number, template: number): number
-  span_event(handle: number, name: string, timeNs: bigint, attributes: ReadonlyArray<unknown>): number
   span_start_tagged(parent: number, template: number, tag: string | Uint8Array, traceState: string): number
-  span_start_linked(creator: number, template: number, creatorTag: string): number
-  span_name(handle: number, name: string): number
-  span_status(handle: number, code: number, message: string): number
   span_end(handle: number): number
   span_attr(handle: number, key: number, value: AttributeValue | bigint, limit?: number): number
   span_service_attr(handle: number, key: number, value: AttributeValue | bigint, limit?: number): number
   span_fail(handle: number, type: string, message: string, stack: string): number
-  span_tag(handle: number, allowEnded?: boolean): string | number
-  /** The W3C `tracestate` the span carries (from its incoming tag, inherited by its descendants); "" for none. */
-  span_trace_state(handle: number): string | number
+  span_status(handle: number, code: number, message: string): number
+  span_name(handle: number, name: string): number
+  span_event(handle: number, name: string, timeNs: bigint, attributes: ReadonlyArray<unknown>): number
+  span_link(handle: number, traceparent: string, attributes: ReadonlyArray<unknown>): number
+  /** The traceparent of an open span, or a negative status. */
+  span_tag(handle: number): string | number
   span_tag_bytes(handle: number): Uint8Array | number
-  records_drain(max: number): Array<RawRecord>
-  spans_open(): Array<[handle: number, name: string, startNs: bigint]>
+  /** Publishes the context of a new unsampled root (a trace id the ratio leaves out) in the shared ids. */
+  unsampled_root(): number
+  /** A new span id as 16 hex digits, or a negative status. */
+  span_id_hex(): string | number
+  exporter_start(
+    config: ExporterConfig,
+    onBatch: (bytes: Uint8Array | null, countOrSequence: number, json?: Uint8Array) => void
+  ): number
+  /** A flush sequence number (≥ 1) that `onBatch(null, seq)` confirms, or a negative status. */
+  exporter_flush(): number
+  exporter_stop(): number
+  /** [spansEncoded, batchesDelivered, spansDropped, bytesDelivered] of the current or last exporter. */
+  exporter_stats(): [number, number, number, number]
 }
 
 /** @internal The ABI the TypeScript side was written against; `engine_version()[1]` must match. */
-export const ABI_VERSION = 1
+export const ABI_VERSION = 2
 
 /** @internal */
 export type LoadResult =
@@ -161,6 +186,7 @@ const loadUncached = (path: string | undefined): LoadResult => {
   let abi: number
   try {
     ;[version, abi] = addon.engine_version()
+    if (typeof version !== "string") throw new Error("no version")
   } catch {
     return {
       _tag: "Failed",

@@ -21,7 +21,8 @@ import * as Scope from "effect/Scope"
 import cluster from "node:cluster"
 import type * as ExportConfig from "../ExportConfig.ts"
 import { makeSender, reportShutdown, type Sender } from "./export.ts"
-import { notify, type Runtime } from "./runtime.ts"
+import { notify } from "./diagnostics.ts"
+import type { Runtime } from "./runtime.ts"
 
 /** @internal Set by a forkable primary for the workers it forks: the encoding its target takes. */
 export const ENV = "ONEAGENT_FORKABLE"

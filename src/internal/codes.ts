@@ -1,12 +1,14 @@
 /**
- * Numbers shared with the native engine. Each block mirrors an enum in `native/engine.h` or `native/span.h`.
+ * Numbers shared with the engine: each block mirrors an enum of `native/status.h` (test/codes.test.ts checks that they
+ * agree), plus the OpenTelemetry SpanKind numbers of `native/span.h`.
  *
  * @internal
  */
 
-/** @internal Results of engine calls (`enum Status`). */
+/** @internal Results of engine and export calls (`enum Status`). */
 export const Status = {
   Ok: 0,
+  Refused: -1,
   StaleHandle: -2,
   AlreadyEnded: -3,
   NoParent: -4,
@@ -15,17 +17,11 @@ export const Status = {
   BadTag: -7,
   StaleParent: -8,
   ShutDown: -9,
+  AlreadyStarted: -10,
   BadTemplate: -11,
+  NotStarted: -12,
+  NoCallback: -13,
   OutOfMemory: -14
-} as const
-
-/** @internal OpenTelemetry SpanKind numbers (`enum class SpanKind`). */
-export const Kind = {
-  Internal: 1,
-  Server: 2,
-  Client: 3,
-  Producer: 4,
-  Consumer: 5
 } as const
 
 /** @internal Start flags (`enum StartFlags`). */
@@ -45,13 +41,31 @@ export const Counter = {
   DroppedAttributes: 5,
   Queued: 6,
   LastNote: 7,
-  Exported: 8,
-  DroppedExport: 9,
-  EndedSampled: 10
+  EndedSampled: 8,
+  LastOrder: 9,
+  Count: 10
 } as const
 
-/** @internal String limits of SPEC §3, in characters (code points). */
+/** @internal Indices into the shared ids of the last span started (`enum IdsSlot`): 16-, 24- and 24-bit chunks. */
+export const IdsSlot = {
+  TraceHi: 0,
+  TraceLo: 3,
+  Span: 6,
+  Flags: 9,
+  Count: 10
+} as const
+
+/** @internal String limits in characters (code points) (`enum Limit`). */
 export const Limit = {
   Default: 250,
   Long: 4096
+} as const
+
+/** @internal OpenTelemetry SpanKind numbers (`enum class SpanKind` in native/span.h). */
+export const Kind = {
+  Internal: 1,
+  Server: 2,
+  Client: 3,
+  Producer: 4,
+  Consumer: 5
 } as const

@@ -6,8 +6,7 @@
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import type { Addon, AttributeValue } from "./addon.ts"
-import { Limit } from "./codes.ts"
+import type { Addon } from "./addon.ts"
 
 /** @internal Options applied by the first initialisation only. */
 export interface EngineOptions {
@@ -22,6 +21,8 @@ export interface EngineOptions {
 export interface Engine {
   readonly addon: Addon
   readonly counters: Float64Array
+  /** Where the engine publishes the ids of each span it starts (codes.ts `IdsSlot`). */
+  readonly ids: Int32Array
   /** Changes whenever a native engine is created, so caches of ids from an older one are not reused. */
   readonly epoch: number
   readonly keys: Map<string, number>
@@ -70,8 +71,10 @@ export const awaitShutdown: Effect.Effect<void> = Effect.suspend(() =>
  */
 export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine; status: 0 | 2 } | -1 => {
   const counters = current?.addon === addon ? current.counters : new Float64Array(addon.counter_count)
+  const ids = current?.addon === addon ? current.ids : new Int32Array(addon.ids_count)
   const status = addon.engine_init(
     counters,
+    ids,
     options.ringCapacity,
     options.sampleRatio,
     options.maxAttributes,
@@ -85,6 +88,7 @@ export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine;
   current = {
     addon,
     counters,
+    ids,
     epoch: ++epochs,
     keys: new Map(),
     requestKeys: 0,
@@ -163,103 +167,3 @@ const fromRequest = (key: string): boolean => {
 
 /** @internal What {@link keyId} returns for a new key once {@link maxKeys} are interned. */
 export const KeysFull = -1
-
-/** @internal A span shape: name, kind, start flags and constant attributes as [key, value, limit] triples. */
-export interface Template {
-  readonly name: string
-  readonly kind: number
-  readonly flags: number
-  readonly attributes: ReadonlyArray<AttributeValue>
-  /** Argument problems found while building it, reported (as misuse) when a span starts from it. */
-  readonly problems: ReadonlyArray<string>
-  /** Filled on first use: the id in the engine of `epoch`. */
-  epoch: number
-  id: number
-}
-
-/** @internal */
-export const template = (
-  name: string,
-  kind: number,
-  flags: number,
-  attributes: ReadonlyArray<readonly [key: string, value: AttributeValue, limit?: number]>,
-  problems: ReadonlyArray<string> = []
-): Template => {
-  const flat: Array<AttributeValue> = []
-  for (const [key, value, limit] of attributes) flat.push(key, value, limit ?? 0)
-  return { name, kind, flags, attributes: flat, problems, epoch: 0, id: 0 }
-}
-
-// Templates made per call (scoped tracers) are shared through a content key; past this many the engine
-// is not asked for more and such spans start from a generic template of their kind instead.
-const maxCachedTemplates = 16_384
-
-/**
- * The first `limit` characters (code points, as the engine counts them) of `text`, or `text` itself when it is
- * not longer: a huge string costs no more than its kept prefix.
- *
- * @internal
- */
-export const clip = (text: string, limit: number): string => {
-  if (text.length <= limit) return text
-  let i = 0
-  for (let count = 0; count < limit && i < text.length; count++) {
-    const c = text.charCodeAt(i)
-    // A surrogate pair is one character; a lone surrogate is one too (the engine records it as U+FFFD).
-    i += c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1
-  }
-  return i < text.length ? text.slice(0, i) : text
-}
-
-// What the engine keeps of a template, so the key stays small and equal keys mean equal templates: strings cut to
-// their limits (a cut one marked, as the engine marks it), values typed (42 and "42" differ).
-const templateKey = (t: Template): string => {
-  let key = `${t.kind}\u0000${t.flags}\u0000${clip(t.name, Limit.Default)}`
-  const attributes = t.attributes
-  for (let i = 0; i + 2 < attributes.length; i += 3) {
-    const value = attributes[i + 1]
-    const limit = attributes[i + 2] as number
-    const kept = typeof value === "string" ? clip(value, limit > 0 ? limit : Limit.Default) : undefined
-    key += `\u0000${clip(String(attributes[i]), Limit.Default)}\u0000${typeof value}` +
-      (kept === undefined ? String(value) : kept === value ? kept : `${kept}\u0001`)
-  }
-  return key
-}
-
-// The generic templates, one per kind and flags, outside the bounded cache: the fallback must always work.
-const generics = new Map<string, Template>()
-
-/**
- * The template a span starts from when its own could not be created (the cache is full): named and given its
- * attributes after the start instead.
- *
- * @internal
- */
-export const genericTemplate = (kind: number, flags: number): Template => {
-  const key = `${kind}:${flags}`
-  let t = generics.get(key)
-  if (t === undefined) generics.set(key, t = template("span", kind, flags, []))
-  return t
-}
-
-/**
- * The engine id of a template, created on first use in this engine.
- *
- * @internal
- */
-export const templateId = (engine: Engine, t: Template): number => {
-  if (t.epoch === engine.epoch) return t.id
-  const key = templateKey(t)
-  let id = engine.templates.get(key)
-  if (id === undefined) {
-    id = engine.templates.size < maxCachedTemplates || generics.get(`${t.kind}:${t.flags}`) === t
-      ? engine.addon.template_create(t.name, t.kind, t.flags, t.attributes)
-      : -1
-    if (id > 0) engine.templates.set(key, id)
-  }
-  if (id > 0) {
-    t.epoch = engine.epoch
-    t.id = id
-  }
-  return id
-}

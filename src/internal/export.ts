@@ -14,35 +14,16 @@ import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import type * as Scope from "effect/Scope"
-import * as ExportConfig from "../ExportConfig.ts"
+import type * as ExportConfig from "../ExportConfig.ts"
 import { Counter } from "./codes.ts"
+import { notify } from "./diagnostics.ts"
 import type { Engine } from "./engine.ts"
+import { sdkName, sdkVersion } from "./exportConfig.ts"
 import { spansOf } from "./otlpJson.ts"
 import type { Runtime } from "./runtime.ts"
-import { notify } from "./runtime.ts"
 import { consoleTrees } from "./sinks.ts"
 import { makeOtlpHttpTransport } from "./transport.ts"
 
-/** @internal Native exporter bindings (native/export_bindings.cc). */
-export interface ExporterAddon {
-  exporter_start(
-    config: {
-      readonly format: "protobuf" | "json"
-      readonly resource: ReadonlyArray<readonly [string, string | number | boolean]>
-      readonly scopeName: string
-      readonly scopeVersion: string
-      readonly maxBatchSpans: number
-      readonly maxBatchBytes: number
-      readonly intervalMs: number
-      /** Also hand over each batch as OTLP/JSON (the third argument of onBatch), for the console view. */
-      readonly consoleJson?: boolean
-    },
-    onBatch: (bytes: Uint8Array | null, countOrSequence: number, json?: Uint8Array) => void
-  ): number
-  exporter_flush(): number
-  exporter_stop(): number
-  exporter_stats(): [spansEncoded: number, batchesDelivered: number, spansDropped: number, bytesDelivered: number]
-}
 
 /** @internal Where every span handed to the export pipeline is now. */
 export interface ExportCounts {
@@ -193,7 +174,7 @@ export const start = (
   options: PipelineOptions
 ): Effect.Effect<Pipeline, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const addon = engine.addon as unknown as ExporterAddon
+    const addon = engine.addon
     const diagnostic = diagnosticOf(runtime)
     let reportedRingDrops = engine.counters[Counter.DroppedRing]!
     // Spans the engine had already finished before this pipeline (none, as it starts with the engine).
@@ -267,8 +248,8 @@ export const start = (
     const status = addon.exporter_start({
       format: sender.format,
       resource: settings.resource,
-      scopeName: ExportConfig.sdkName,
-      scopeVersion: ExportConfig.sdkVersion,
+      scopeName: sdkName,
+      scopeVersion: sdkVersion,
       maxBatchSpans: options.maxBatchSpans,
       maxBatchBytes: 4 * 1024 * 1024,
       intervalMs: options.intervalMillis,

@@ -9,22 +9,25 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import * as AgentState from "../AgentState.ts"
-import * as ExportConfig from "../ExportConfig.ts"
-import * as InitResult from "../InitResult.ts"
+import type * as ExportConfig from "../ExportConfig.ts"
+import type * as InitResult from "../InitResult.ts"
 import type { Options } from "../OneAgentSdk.ts"
 import { load } from "./addon.ts"
 import * as Cluster from "./cluster.ts"
+import * as DataSettings from "./dataSettings.ts"
+import { notify, tracking } from "./diagnostics.ts"
 import * as EngineModule from "./engine.ts"
 import * as Export from "./export.ts"
-import { dataSettingsOf, notify, type Runtime, tracking } from "./runtime.ts"
+import * as ExportConfigInternal from "./exportConfig.ts"
+import type { CheckedOptions } from "./options.ts"
+import type { Runtime } from "./runtime.ts"
 import { samplerOf } from "./sampling.ts"
 import * as Service from "./service.ts"
-import type { CheckedOptions } from "./options.ts"
 import * as Sinks from "./sinks.ts"
+import { AgentState, InitStatus } from "./states.ts"
 
 /** @internal The library's own version, the first half of `agentVersionString`. */
-export const LIBRARY_VERSION = ExportConfig.sdkVersion
+export const LIBRARY_VERSION = ExportConfigInternal.sdkVersion
 
 /** @internal The layer options (`OneAgentSdk.Options`), as lifecycle reads them. */
 export type LifecycleOptions = Options
@@ -39,12 +42,12 @@ export type SinkMode = { readonly _tag: "Export" } | {
 const initResultOf = (joined: boolean, warning: string | undefined, what: string): InitResult.InitResult =>
   joined
     ? {
-      status: InitResult.STATUS_ALREADY_INITIALIZED,
+      status: InitStatus.ALREADY_INITIALIZED,
       error: `already initialized: this layer shares the running ${what} and its options`
     }
     : warning !== undefined
-    ? { status: InitResult.STATUS_INITIALIZED_WITH_WARNING, error: warning }
-    : { status: InitResult.STATUS_INITIALIZED, error: undefined }
+    ? { status: InitStatus.INITIALIZED_WITH_WARNING, error: warning }
+    : { status: InitStatus.INITIALIZED, error: undefined }
 
 const joinWarnings = (a: string | undefined, b: string | undefined) =>
   a === undefined ? b : b === undefined ? a : `${a}; ${b}`
@@ -63,8 +66,10 @@ const makeRuntime = (options: LifecycleOptions, strict: boolean, mode: SinkMode)
       diagnostic: options.diagnosticCallback ?? (finest ? stderrLogger("diagnostic") : undefined),
       verbose: options.verboseCallback ?? (finest ? stderrLogger("verbose") : undefined)
     },
-    data: dataSettingsOf(options),
-    starts: (options.trackOpenSpans ?? strict) ? new Map() : undefined,
+    data: DataSettings.make(options),
+    // The test layer always knows its open spans (openSpans reads only its own); where they started only if asked.
+    starts: (options.trackOpenSpans ?? strict) || mode._tag === "Memory" ? new Map() : undefined,
+    captureSites: options.trackOpenSpans ?? strict,
     recorded: mode._tag === "Memory" ? new Set() : undefined,
     ignoreReason: undefined,
     released: false
@@ -75,13 +80,13 @@ const makeRuntime = (options: LifecycleOptions, strict: boolean, mode: SinkMode)
 const resolveWorkerSettings = (options: LifecycleOptions) =>
   withFallbacks(
     exportOptionsOf(options),
-    ExportConfig.resolveSettings,
+    ExportConfigInternal.resolveSettings,
     (error, _settings, fallback) =>
       `${error.message}; using ${fallback === "options" ? "the options without the environment" : "the defaults"}`
   ).pipe(Effect.map(({ value, warning }) => ({ settings: value, warning })))
 
 // The fallbacks read no environment: a malformed variable that failed the first resolution would fail them again.
-const withoutEnvironment = <A>(resolve: Effect.Effect<A, ExportConfig.ExportConfigError>) =>
+const withoutEnvironment = <A>(resolve: Effect.Effect<A, ExportConfigInternal.ExportConfigError>) =>
   Effect.provideService(resolve, ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: {} }))
 
 // Options from untyped callers may throw when read (getters); then they count as unusable.
@@ -100,10 +105,10 @@ const exportOptionsOf = (options: LifecycleOptions): ExportConfig.ExportOptions 
  */
 const withFallbacks = <A>(
   options: ExportConfig.ExportOptions | undefined,
-  resolve: (options: ExportConfig.ExportOptions) => Effect.Effect<A, ExportConfig.ExportConfigError>,
-  describe: (error: ExportConfig.ExportConfigError, value: A, fallback: "options" | "defaults") => string
+  resolve: (options: ExportConfig.ExportOptions) => Effect.Effect<A, ExportConfigInternal.ExportConfigError>,
+  describe: (error: ExportConfigInternal.ExportConfigError, value: A, fallback: "options" | "defaults") => string
 ): Effect.Effect<{ readonly value: A; readonly warning: string | undefined }> => {
-  const unreadable = new ExportConfig.ExportConfigError({ setting: "export", description: "could not be read" })
+  const unreadable = new ExportConfigInternal.ExportConfigError({ setting: "export", description: "could not be read" })
   // A getter of an untyped caller's options that throws is a setting that cannot be used, not a defect.
   const attempt = (options: ExportConfig.ExportOptions | undefined) =>
     options === undefined
@@ -136,7 +141,7 @@ const safeConsole = (options: ExportConfig.ExportOptions | undefined): boolean =
 
 // Resolves the export target; a setting that cannot be used falls back (see withFallbacks) with a warning.
 const resolveExport = (options: LifecycleOptions) =>
-  withFallbacks(exportOptionsOf(options), ExportConfig.resolve, (error, resolved, fallback) =>
+  withFallbacks(exportOptionsOf(options), ExportConfigInternal.resolve, (error, resolved, fallback) =>
     `${error.message}; ${
       resolved.target._tag === "File"
         ? `exporting to the file ${resolved.target.path} instead`
@@ -150,7 +155,7 @@ export const acquire = (
   checked: CheckedOptions,
   strict: boolean,
   mode: SinkMode
-): Effect.Effect<Service.Service, never, Scope.Scope> =>
+): Effect.Effect<Service.ServiceImpl, never, Scope.Scope> =>
   Effect.gen(function*() {
     const options = checked.options
     const runtime = makeRuntime(options, strict, mode)
@@ -162,7 +167,7 @@ export const acquire = (
       notify(runtime, "diagnostic", `effect-oneagent: ${problems.at(-1)}`)
     }
     let optionProblems = problems.length === 0 ? undefined : problems.join("; ")
-    if (runtime.starts !== undefined) {
+    if (runtime.captureSites) {
       tracking.layers++
       yield* Effect.addFinalizer(() => Effect.sync(() => void tracking.layers--))
     }
@@ -170,7 +175,7 @@ export const acquire = (
     if (loaded._tag === "Failed") {
       notify(runtime, "diagnostic", loaded.message)
       return Service.make(runtime, {
-        result: { status: InitResult.STATUS_LOAD_ERROR, error: loaded.message },
+        result: { status: InitStatus.LOAD_ERROR, error: loaded.message },
         found: loaded.found,
         compatible: false,
         version: `${LIBRARY_VERSION}/-`
@@ -193,7 +198,7 @@ export const acquire = (
     })
     if (acquired === -1) {
       return Service.make(runtime, {
-        result: { status: InitResult.STATUS_INIT_ERROR, error: "the native engine refused the options" },
+        result: { status: InitStatus.INIT_ERROR, error: "the native engine refused the options" },
         found: true,
         compatible: true,
         version
@@ -252,7 +257,7 @@ export const acquire = (
         ? AgentState.PERMANENTLY_INACTIVE
         : engine.exportState() === 1
         ? AgentState.TEMPORARILY_INACTIVE
-        : AgentState.ACTIVE, () => Service.statsOf(engine))
+        : AgentState.ACTIVE, () => Service.statsOf(engine, engine.exportStats()))
   })
 
 const noStats = () => Service.emptyStats
@@ -264,7 +269,7 @@ const acquirePrimary = (
   options: LifecycleOptions,
   version: string,
   optionProblems: string | undefined
-): Effect.Effect<Service.Service, never, Scope.Scope> =>
+): Effect.Effect<Service.ServiceImpl, never, Scope.Scope> =>
   Effect.gen(function*() {
     const primary: Runtime = { ...runtime, ignoreReason: Cluster.primaryIgnoreReason }
     const { resolved, warning } = yield* resolveExport(options)

@@ -9,9 +9,10 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Logger from "effect/Logger"
 import * as References from "effect/References"
-import { EngineSpan, toAttributeValue } from "./effectSpan.ts"
-import { type Runtime, safeString } from "./runtime.ts"
-import * as TraceContext from "./traceContext.ts"
+import { safeString } from "./diagnostics.ts"
+import { EngineSpan, toAttributeValue } from "./effectTracer.ts"
+import type { Runtime } from "./runtime.ts"
+import * as Span from "./span.ts"
 
 /**
  * The loggers with log lines recorded as events of the innermost span: Effect's tracer logger, if present, is
@@ -34,10 +35,12 @@ const spanEventLogger = (runtime: Runtime, effectSpans: boolean): Logger.Logger<
   Logger.make(({ cause, fiber, logLevel, message }) => {
     const span = fiber.cache.span
     const engine = runtime.engine
-    const handle = engine === undefined || engine.closed ? 0 : TraceContext.currentHandle(runtime, fiber)
+    const handle = engine === undefined || engine.closed ? 0 : Span.innermost(runtime, fiber)?.handle ?? 0
+    // Effect's span is the innermost one, or there is no engine span to record on (an unsampled one kept without the
+    // engine records nothing).
     const onEffectSpan = span !== undefined && span._tag === "Span" &&
-      (typeof handle !== "number" || handle <= 0 || (span instanceof EngineSpan && span.handle === handle))
-    if (!onEffectSpan && (typeof handle !== "number" || handle <= 0)) return
+      (handle <= 0 || (span instanceof EngineSpan && span.handle === handle))
+    if (!onEffectSpan && handle <= 0) return
     if (onEffectSpan && (!effectSpans || span.status._tag === "Ended")) return
     const annotations = fiber.getRef(References.CurrentLogAnnotations)
     const text = Array.isArray(message) && message.length === 1 ? message[0] : message
@@ -56,5 +59,5 @@ const spanEventLogger = (runtime: Runtime, effectSpans: boolean): Logger.Logger<
     for (const key in annotations) attributes.push(key, toAttributeValue(annotations[key]), 0)
     attributes.push("effect.fiberId", fiber.id, 0, "effect.logLevel", logLevel.toUpperCase(), 0)
     if (cause.reasons.length > 0) attributes.push("effect.cause", Cause.pretty(cause), 0)
-    engine!.addon.span_event(handle as number, name, time, attributes)
+    engine!.addon.span_event(handle, name, time, attributes)
   })

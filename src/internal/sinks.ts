@@ -4,8 +4,9 @@
  *
  * @internal
  */
-import * as SpanData from "../SpanData.ts"
+import type * as SpanData from "../SpanData.ts"
 import type { Engine } from "./engine.ts"
+import { fromRecord, renderTree } from "./spanData.ts"
 
 /** @internal */
 export interface Sink {
@@ -25,7 +26,7 @@ export const memory = (engine: Engine): MemorySink => {
   const spans: Array<SpanData.SpanData> = []
   const collect = () => {
     if (engine.closed) return
-    for (const record of engine.addon.records_drain(0)) spans.push(SpanData.fromRecord(record))
+    for (const record of engine.addon.records_drain(0)) spans.push(fromRecord(record))
   }
   return { spans, collect, close: collect }
 }
@@ -40,7 +41,7 @@ export const consoleTrees = (write: (text: string) => void) => {
   const print = (spans: ReadonlyArray<SpanData.SpanData>) => {
     if (spans.length === 0) return
     try {
-      write(SpanData.renderTree(spans) + "\n")
+      write(renderTree(spans) + "\n")
     } catch {
       // stderr closed: nothing to do
     }

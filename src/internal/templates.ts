@@ -1,207 +1,137 @@
 /**
- * The span shape of each tracer: its name, OTel kind, start flags and the attributes its options give,
- * named after the current OpenTelemetry semantic conventions (OneAgent-only concepts under `oneagent.*`).
+ * Span templates: what every span of one shape shares (name, kind, start flags, constant attributes), created once
+ * in the engine so a span starts with one call that names its template. Tracers find their template by the values of
+ * their options (a {@link ShapeCache}), without building a string per call.
  *
  * @internal
  */
-import * as Channel from "../Channel.ts"
-import * as Database from "../Database.ts"
-import type { CustomServiceOptions, IncomingRemoteCallOptions, OutgoingRemoteCallOptions } from "../Tracers.ts"
 import type { AttributeValue } from "./addon.ts"
-import { Kind, Limit, StartFlag } from "./codes.ts"
-import { clip, template, type Template } from "./engine.ts"
-import { safeString, truncatedKey } from "./runtime.ts"
+import { type Attribute, type AttributeList, clip } from "./attributes.ts"
+import { Limit } from "./codes.ts"
+import type { Engine } from "./engine.ts"
 
-type Attribute = readonly [key: string, value: AttributeValue, limit?: number]
+/** @internal A span shape: name, kind, start flags and constant attributes as [key, value, limit] triples. */
+export interface Template {
+  readonly name: string
+  readonly kind: number
+  readonly flags: number
+  readonly attributes: ReadonlyArray<AttributeValue>
+  /** Argument problems found while building it, reported (as misuse) when a span starts from it. */
+  readonly problems: ReadonlyArray<string>
+  /** Filled on first use: the id in the engine of `epoch`. */
+  epoch: number
+  id: number
+}
+
+/** @internal */
+export const template = (
+  name: string,
+  kind: number,
+  flags: number,
+  attributes: ReadonlyArray<Attribute>,
+  problems: ReadonlyArray<string> = []
+): Template => {
+  const flat: Array<AttributeValue> = []
+  for (const [key, value, limit] of attributes) flat.push(key, value, limit ?? 0)
+  return { name, kind, flags, attributes: flat, problems, epoch: 0, id: 0 }
+}
+
+/** @internal The template of an attribute list's attributes and problems. */
+export const fromList = (list: AttributeList, name: string, kind: number, flags: number): Template =>
+  template(name, kind, flags, list.list, list.problems)
+
+// Templates made per call (scoped tracers) are shared through a content key; past this many the engine
+// is not asked for more and such spans start from a generic template of their kind instead.
+const maxCachedTemplates = 16_384
+
+// What the engine keeps of a template, so the key stays small and equal keys mean equal templates: strings cut to
+// their limits (a cut one marked, as the engine marks it), values typed (42 and "42" differ).
+const templateKey = (t: Template): string => {
+  let key = `${t.kind}\u0000${t.flags}\u0000${clip(t.name, Limit.Default)}`
+  const attributes = t.attributes
+  for (let i = 0; i + 2 < attributes.length; i += 3) {
+    const value = attributes[i + 1]
+    const limit = attributes[i + 2] as number
+    const kept = typeof value === "string" ? clip(value, limit > 0 ? limit : Limit.Default) : undefined
+    key += `\u0000${clip(String(attributes[i]), Limit.Default)}\u0000${typeof value}` +
+      (kept === undefined ? String(value) : kept === value ? kept : `${kept}\u0001`)
+  }
+  return key
+}
+
+// The generic templates, one per kind and flags, outside the bounded cache: the fallback must always work.
+const generics = new Map<string, Template>()
 
 /**
- * Collects attributes from user options, coercing what an untyped caller got wrong and noting it.
+ * The template a span starts from when its own could not be created (the cache is full): named and given its
+ * attributes after the start instead.
  *
  * @internal
  */
-export class AttributeList {
-  readonly list: Array<Attribute> = []
-  readonly problems: Array<string> = []
+export const genericTemplate = (kind: number, flags: number): Template => {
+  const key = `${kind}:${flags}`
+  let t = generics.get(key)
+  if (t === undefined) generics.set(key, t = template("span", kind, flags, []))
+  return t
+}
 
-  /** A required string option: a non-string is coerced and reported. */
-  required(field: string, value: unknown): string {
-    if (typeof value === "string") return value
-    this.problems.push(`"${field}" must be a string, got ${value === null ? "null" : typeof value}`)
-    return value === undefined || value === null ? "" : safeString(value)
+/**
+ * The engine id of a template, created on first use in this engine.
+ *
+ * @internal
+ */
+export const templateId = (engine: Engine, t: Template): number => {
+  if (t.epoch === engine.epoch) return t.id
+  const key = templateKey(t)
+  let id = engine.templates.get(key)
+  if (id === undefined) {
+    id = engine.templates.size < maxCachedTemplates || generics.get(`${t.kind}:${t.flags}`) === t
+      ? engine.addon.template_create(t.name, t.kind, t.flags, t.attributes)
+      : -1
+    if (id > 0) engine.templates.set(key, id)
+  }
+  if (id > 0) {
+    t.epoch = engine.epoch
+    t.id = id
+  }
+  return id
+}
+
+/**
+ * Templates found by the values of a tracer's options, through one map per option: an options object new on every
+ * call (as applications write them) finds its template with a few map lookups and no string building. Bounded: past
+ * `max` shapes, new ones are built each time (and the engine's own bound turns them into generic spans).
+ *
+ * @internal
+ */
+export class ShapeCache {
+  private readonly root = new Map<unknown, unknown>()
+  private size = 0
+  private readonly max: number
+  constructor(max: number = maxCachedTemplates) {
+    this.max = max
   }
 
-  optional(field: string, value: unknown): string | undefined {
-    return value === undefined ? undefined : this.required(field, value)
-  }
-
-  /** Adds an attribute; a key over the limit (a header or parameter name) is cut and marked as a cut value is. */
-  add(key: string, value: AttributeValue | undefined, limit?: number): this {
-    if (value === undefined) return this
-    const kept = clip(key, Limit.Default)
-    this.list.push(limit === undefined ? [kept, value] : [kept, value, limit])
-    if (kept !== key) this.list.push([truncatedKey, kept])
-    return this
-  }
-
-  /** Adds a string value that was cut here already (to at most `limit`), marked as the engine marks its own cuts. */
-  addCut(key: string, value: string, cut: boolean, limit: number): this {
-    this.add(key, value, limit)
-    if (cut) this.list.push([truncatedKey, clip(key, Limit.Default)])
-    return this
-  }
-
-  channel(channel: unknown): this {
-    try {
-      if (typeof channel !== "object" || channel === null || typeof (channel as Channel.Channel).type !== "number") {
-        this.problems.push(`"channel" must be { type: ChannelType, endpoint?: string }`)
-        return this
+  /** The template for these option values (compared with SameValueZero), made by `make` the first time. */
+  get(a: unknown, b: unknown, c: unknown, d: unknown, make: () => Template): Template {
+    const level = this.step(this.step(this.step(this.root, a), b), c)
+    if (level === undefined) return make()
+    let t = level.get(d) as Template | undefined
+    if (t === undefined) {
+      t = make()
+      if (this.size < this.max) {
+        level.set(d, t)
+        this.size++
       }
-      const type = (channel as Channel.Channel).type
-      if (!Number.isInteger(type) || type < Channel.ChannelType.OTHER || type > Channel.ChannelType.IN_PROCESS) {
-        // Recorded as OTHER, and said: a number from elsewhere (another SDK's enum) is a mistake worth seeing.
-        this.problems.push(`"channel.type" must be a ChannelType (0 to 4), got ${type}; recorded as OTHER`)
-      }
-      const endpoint = (channel as Channel.Channel).endpoint
-      const checked = endpoint === undefined || typeof endpoint === "string"
-        ? channel as Channel.Channel
-        : { type: (channel as Channel.Channel).type, endpoint: this.required("channel.endpoint", endpoint) }
-      for (const [key, value] of Channel.attributes(checked)) this.add(key, value)
-    } catch {
-      this.problems.push(`"channel" could not be read`)
     }
-    return this
+    return t
   }
 
-  template(name: string, kind: number, flags: number): Template {
-    return template(name, kind, flags, this.list, this.problems)
+  // The map below `key`, made on first use unless the cache is full.
+  private step(level: Map<unknown, unknown> | undefined, key: unknown): Map<unknown, unknown> | undefined {
+    if (level === undefined) return undefined
+    let next = level.get(key) as Map<unknown, unknown> | undefined
+    if (next === undefined && this.size < this.max) level.set(key, next = new Map())
+    return next
   }
-
-  /** The attributes as [key, value, limit] triples, for per-span start options. */
-  flat(): Array<AttributeValue> {
-    const out: Array<AttributeValue> = []
-    for (const [key, value, limit] of this.list) out.push(key, value, limit ?? 0)
-    return out
-  }
-}
-
-// A span name from user strings (an untyped caller's info object may hold anything), each cut to the name's limit
-// first: joining megabyte strings would make every start pay for all of them, though the engine keeps 250 characters.
-const spanName = (...parts: ReadonlyArray<unknown>): string =>
-  parts.map((part) => clip(typeof part === "string" ? part : safeString(part), Limit.Default)).join("")
-
-const rpc = (list: AttributeList, options: { method: unknown; service: unknown; endpoint: unknown; protocolName?: unknown }) => {
-  const method = list.required("method", options.method)
-  const service = list.required("service", options.service)
-  list.add("rpc.method", method)
-    .add("rpc.service", service)
-    .add("oneagent.remote_call.endpoint", list.required("endpoint", options.endpoint))
-    .add("network.protocol.name", list.optional("protocolName", options.protocolName))
-  return spanName(service, "/", method)
-}
-
-/** @internal */
-export const incomingRemoteCall = (options: IncomingRemoteCallOptions): Template => {
-  const list = new AttributeList()
-  const name = rpc(list, options)
-  return list.template(name, Kind.Server, StartFlag.ServiceCall)
-}
-
-/** @internal */
-export const outgoingRemoteCall = (options: OutgoingRemoteCallOptions): Template => {
-  const list = new AttributeList()
-  const name = rpc(list, options)
-  list.channel(options.channel)
-  return list.template(name, Kind.Client, StartFlag.None)
-}
-
-/** @internal */
-export const customService = (options: CustomServiceOptions): Template => {
-  const list = new AttributeList()
-  const method = list.required("method", options.method)
-  const service = list.required("service", options.service)
-  list.add("oneagent.custom_service.name", service).add("oneagent.custom_service.method", method)
-  return list.template(spanName(service, "/", method), Kind.Server, StartFlag.ServiceCall)
-}
-
-/** @internal */
-export const inProcessLink: Template = template("InProcessLink", Kind.Internal, StartFlag.None, [])
-
-/** @internal The constant attributes of a database, an info object's content. */
-export const databaseInfo = (options: { name: unknown; vendor: unknown; channel: unknown }): AttributeList => {
-  const list = new AttributeList()
-  const vendor = list.required("vendor", options.vendor)
-  list.add("db.system.name", Database.otelSystemName(vendor))
-    .add("oneagent.db.vendor", vendor)
-    .add("db.namespace", list.required("name", options.name))
-    .channel(options.channel)
-  return list
-}
-
-/** @internal The span shape of SQL requests on `info` whose statement starts with `operation`. */
-export const sqlRequest = (info: AttributeList, database: string, operation: string | undefined): Template => {
-  const list = new AttributeList()
-  list.list.push(...info.list)
-  list.problems.push(...info.problems)
-  list.add("db.operation.name", operation)
-  const name = operation === undefined ? spanName(database) : spanName(operation, " ", database)
-  return list.template(name, Kind.Client, StartFlag.RequireParent)
-}
-
-/** @internal */
-export const webApplicationInfo = (
-  options: { webServerName: unknown; applicationId: unknown; contextRoot: unknown }
-): AttributeList => {
-  const list = new AttributeList()
-  list.add("oneagent.web.server_name", list.required("webServerName", options.webServerName))
-    .add("oneagent.web.application_id", list.required("applicationId", options.applicationId))
-    .add("oneagent.web.context_root", list.required("contextRoot", options.contextRoot))
-  return list
-}
-
-/** @internal The span shape of incoming requests to `info` with this method and route. */
-export const incomingWebRequest = (info: AttributeList, method: string, route: string | undefined): Template => {
-  const list = new AttributeList()
-  list.list.push(...info.list)
-  list.problems.push(...info.problems)
-  list.add("http.request.method", method).add("http.route", route)
-  return list.template(route === undefined ? spanName(method) : spanName(method, " ", route), Kind.Server, StartFlag.ServiceCall)
-}
-
-/** @internal The span shape of outgoing requests with this method. */
-export const outgoingWebRequest = (method: string): Template =>
-  new AttributeList().add("http.request.method", method).template(method, Kind.Client, StartFlag.None)
-
-/** @internal */
-export const messagingSystemInfo = (
-  options: { vendor: unknown; destination: unknown; destinationType: unknown; channel: unknown }
-): AttributeList => {
-  const list = new AttributeList()
-  const destinationType = list.required("destinationType", options.destinationType)
-  if (destinationType !== "QUEUE" && destinationType !== "TOPIC") {
-    list.problems.push(`"destinationType" must be "QUEUE" or "TOPIC"`)
-  }
-  list.add("messaging.system", list.required("vendor", options.vendor))
-    .add("messaging.destination.name", list.required("destination", options.destination))
-    .add("oneagent.messaging.destination_type", destinationType)
-    .channel(options.channel)
-  return list
-}
-
-/** @internal The span shape of one messaging operation on `info`. */
-export const messaging = (
-  info: AttributeList,
-  destination: string,
-  operation: "send" | "receive" | "process"
-): Template => {
-  const list = new AttributeList()
-  list.list.push(...info.list)
-  list.problems.push(...info.problems)
-  list.add("messaging.operation.type", operation)
-  const kind = operation === "send" ? Kind.Producer : Kind.Consumer
-  const flags = operation === "receive"
-    ? StartFlag.RequireParent
-    : operation === "process"
-    ? StartFlag.ServiceCall
-    : StartFlag.None
-  return list.template(spanName(operation, " ", destination), kind, flags)
 }

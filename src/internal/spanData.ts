@@ -1,0 +1,131 @@
+/**
+ * Finished spans as plain data (`SpanData`): made from the engine's records, and queried and rendered as trees for
+ * the console view and the test layer.
+ *
+ * @internal
+ */
+import type { AttributeValue, SpanData, SpanKind } from "../SpanData.ts"
+import type { RawRecord } from "./addon.ts"
+
+const kinds: ReadonlyArray<SpanKind> = ["internal", "internal", "server", "client", "producer", "consumer"]
+const statuses = ["unset", "ok", "error"] as const
+
+/** @internal A finished span the engine drained, as plain data. */
+export const fromRecord = (r: RawRecord): SpanData => ({
+  traceId: r.traceId,
+  spanId: r.spanId,
+  parentSpanId: r.parentSpanId === "" ? undefined : r.parentSpanId,
+  name: r.name,
+  kind: kinds[r.kind] ?? "internal",
+  sampled: (r.traceFlags & 1) === 1,
+  traceState: r.traceState,
+  startTime: r.startTimeNs,
+  endTime: r.endTimeNs,
+  durationMillis: Number(r.endTimeNs - r.startTimeNs) / 1e6,
+  status: { code: statuses[r.statusCode] ?? "unset", message: r.statusMessage },
+  attributes: r.attributes,
+  events: r.events.map((e) => ({ name: e.name, time: e.timeNs, attributes: e.attributes })),
+  links: r.links.map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
+  droppedAttributesCount: r.droppedAttributesCount,
+  droppedEventsCount: r.droppedEventsCount,
+  droppedLinksCount: r.droppedLinksCount
+})
+
+
+/**
+ * Spans whose parent is `parent` (by span id), in start order.
+ *
+ * @internal
+ */
+export const childrenOf = (spans: ReadonlyArray<SpanData>, parent: SpanData): Array<SpanData> =>
+  spans.filter((s) => s.traceId === parent.traceId && s.parentSpanId === parent.spanId).sort(byStart)
+
+/**
+ * The spans of each trace that have no parent among the given spans, in start order.
+ *
+ * @internal
+ */
+export const roots = (spans: ReadonlyArray<SpanData>): Array<SpanData> => {
+  const ids = new Set(spans.map((s) => `${s.traceId}/${s.spanId}`))
+  return spans.filter((s) => s.parentSpanId === undefined || !ids.has(`${s.traceId}/${s.parentSpanId}`)).sort(byStart)
+}
+
+const byStart = (a: SpanData, b: SpanData): number => (a.startTime < b.startTime ? -1 : a.startTime > b.startTime ? 1 : 0)
+
+const keyAttributes = [
+  "rpc.service",
+  "rpc.method",
+  "url.full",
+  "http.request.method",
+  "http.response.status_code",
+  "db.system.name",
+  "db.query.text",
+  "messaging.system",
+  "messaging.destination.name",
+  "server.address"
+]
+
+// Attributes outside these namespaces are the application's own (custom request attributes) and are shown.
+const standardPrefixes = ["rpc.", "http.", "url.", "db.", "messaging.", "server.", "client.", "network.", "oneagent.",
+  "effect.", "user_agent."]
+
+const formatValue = (value: AttributeValue): string =>
+  Array.isArray(value)
+    ? `[${value.map((v) => formatValue(v)).join(", ")}]`
+    : typeof value === "number" && !Number.isFinite(value)
+    ? String(value) // NaN, Infinity: JSON would print null
+    : JSON.stringify(value)
+
+const shortEscapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" }
+
+// Span data comes from requests: control characters (C0, DEL, C1) would let it move the cursor, recolour or retitle
+// the terminal, or forge tree lines. Each is written as an escape instead.
+const escapeControls = (line: string): string =>
+  line.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => shortEscapes[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
+
+/**
+ * Renders spans as one indented tree per trace: name, kind, duration, status and key attributes. Control characters
+ * in them are escaped (`\n`, `\u001b`), so each span is one line and nothing reaches the terminal as a command.
+ *
+ * @internal
+ */
+export const renderTree = (spans: ReadonlyArray<SpanData>): string => {
+  const lines: Array<string> = []
+  const visit = (span: SpanData, depth: number) => {
+    const mark = span.status.code === "error"
+      ? `✗ ${span.status.message}`
+      : span.attributes["effect.fiber.interrupted"] === true
+      ? "⊘ interrupted"
+      : "✓"
+    const attrs = keyAttributes.filter((k) => k in span.attributes && !span.name.includes(String(span.attributes[k])))
+      .map((k) => `${k}=${formatValue(span.attributes[k]!)}`)
+    const custom = Object.keys(span.attributes).filter((k) => !standardPrefixes.some((p) => k.startsWith(p))).map((k) => `${k}=${formatValue(span.attributes[k]!)}`)
+    const details = [...attrs, ...custom].join(" ")
+    lines.push(escapeControls(
+      `${"  ".repeat(depth)}${depth === 0 ? "" : "└─ "}${span.name} [${span.kind}] ${span.durationMillis.toFixed(2)} ms ${mark}` +
+        (details === "" ? "" : `  ${details}`)
+    ))
+    for (const child of children.get(`${span.traceId}/${span.spanId}`) ?? []) visit(child, depth + 1)
+  }
+  // Every span's children, found once: the tree of a large trace takes time linear in its spans.
+  const children = new Map<string, Array<SpanData>>()
+  for (const span of spans) {
+    if (span.parentSpanId === undefined) continue
+    const key = `${span.traceId}/${span.parentSpanId}`
+    const siblings = children.get(key)
+    if (siblings === undefined) children.set(key, [span])
+    else siblings.push(span)
+  }
+  for (const siblings of children.values()) siblings.sort(byStart)
+  for (const root of roots(spans)) {
+    // A tree whose top span has a parent elsewhere: continued from another process, or ended after the rest was
+    // printed (a late child).
+    const continued = root.parentSpanId === undefined ? "" : ` (continued from span ${root.parentSpanId})`
+    lines.push(escapeControls(`trace ${root.traceId}${continued}`))
+    visit(root, 1)
+  }
+  return lines.join("\n")
+}
