@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -412,6 +413,7 @@ struct DSpan {
   std::vector<DEvent> events;
   uint32_t dropped_events = 0;
   std::vector<DLink> links;
+  uint32_t dropped_links = 0;
   std::string status_message;
   uint32_t status_code = 0;
   uint32_t flags = 0;
@@ -482,6 +484,7 @@ inline DSpan expected_span(const SpanRecord& r, const InternTable& strings) {
   for (const Link& l : r.links) {
     s.links.push_back(DLink{raw_trace_id(l.trace_id), raw_span_id(l.span_id), expected_attrs(l.attrs, strings), l.flags});
   }
+  s.dropped_links = r.dropped_links;
   s.status_message = r.status_message;
   s.status_code = static_cast<uint32_t>(r.status);
   s.flags = r.flags;
@@ -536,6 +539,7 @@ inline void check_same_span(const DSpan& a, const DSpan& b) {
     FUZZ_CHECK(a.links[i].flags == b.links[i].flags);
     check_same_attrs(a.links[i].attrs, b.links[i].attrs);
   }
+  FUZZ_CHECK(a.dropped_links == b.dropped_links);
   FUZZ_CHECK(a.status_message == b.status_message);
   FUZZ_CHECK(a.status_code == b.status_code);
   FUZZ_CHECK(a.flags == b.flags);
@@ -586,13 +590,37 @@ inline Value pb_any(std::string_view bytes, bool utf8, std::vector<Value>* array
   return v;
 }
 
+// The singular fields of one message seen so far. The encoder writes each at most once: a second copy is legal
+// protobuf, but receivers would keep the last scalar or merge the messages, which is never what a record says.
+struct Seen {
+  uint64_t bits = 0;
+  void once(uint32_t field) {
+    FUZZ_CHECK(field < 64);
+    if (bits >> field & 1) std::fprintf(stderr, "protobuf field %u written twice\n", field);
+    FUZZ_CHECK((bits >> field & 1) == 0);
+    bits |= uint64_t{1} << field;
+  }
+  bool has(uint32_t field) const { return field < 64 && (bits >> field & 1); }
+};
+
+// A uint32 count (dropped_*_count) or an enum (SpanKind, StatusCode) in [1, max]: proto3 leaves zero out, as the
+// encoder does, so a present value is non-zero; a wider varint would be truncated by a receiver.
+inline uint32_t pb_uint32(PbReader& r, uint32_t wire, uint64_t max = UINT32_MAX) {
+  FUZZ_CHECK(wire == kVarint);
+  uint64_t v = r.varint();
+  FUZZ_CHECK(v != 0 && v <= max);
+  return static_cast<uint32_t>(v);
+}
+
 inline KeyValues pb_key_value(std::string_view bytes, bool utf8) {
   PbReader r(bytes);
   KeyValues kv;
   int values = 0;
+  Seen seen;
   while (!r.done()) {
     auto [field, wire] = r.field();
     if (field == 1) {
+      seen.once(1);
       pb_string(r, wire, kv.key, utf8);
     } else {
       FUZZ_CHECK(field == 2 && wire == kLen);
@@ -613,71 +641,99 @@ inline KeyValues pb_key_value(std::string_view bytes, bool utf8) {
   return kv;
 }
 
-inline DSpan pb_span(std::string_view bytes, bool utf8) {
-  PbReader r(bytes);
-  DSpan s;
-  bool has_status = false, has_flags = false;
-  while (!r.done()) {
-    auto [field, wire] = r.field();
-    switch (field) {
-      case 1: pb_string(r, wire, s.trace_id, false); FUZZ_CHECK(s.trace_id.size() == 16); break;
-      case 2: pb_string(r, wire, s.span_id, false); FUZZ_CHECK(s.span_id.size() == 8); break;
-      case 3: pb_string(r, wire, s.trace_state, utf8); break;
-      case 4: pb_string(r, wire, s.parent_span_id, false); FUZZ_CHECK(s.parent_span_id.size() == 8); break;
-      case 5: pb_string(r, wire, s.name, utf8); break;
-      case 6: FUZZ_CHECK(wire == kVarint); s.kind = static_cast<uint32_t>(r.varint()); break;
-      case 7: FUZZ_CHECK(wire == kFixed64); s.start = r.fixed64(); break;
-      case 8: FUZZ_CHECK(wire == kFixed64); s.end = r.fixed64(); break;
-      case 9: FUZZ_CHECK(wire == kLen); s.attrs.push_back(pb_key_value(r.bytes(), utf8)); break;
-      case 10: FUZZ_CHECK(wire == kVarint); s.dropped_attrs = static_cast<uint32_t>(r.varint()); break;
-      case 11: {
-        FUZZ_CHECK(wire == kLen);
-        PbReader e(r.bytes());
-        DEvent ev;
-        while (!e.done()) {
-          auto [f, w] = e.field();
-          if (f == 1) FUZZ_CHECK(w == kFixed64), ev.time = e.fixed64();
-          else if (f == 2) pb_string(e, w, ev.name, utf8);
-          else FUZZ_CHECK(f == 3 && w == kLen), ev.attrs.push_back(pb_key_value(e.bytes(), utf8));
-        }
-        s.events.push_back(std::move(ev));
-        break;
-      }
-      case 12: FUZZ_CHECK(wire == kVarint); s.dropped_events = static_cast<uint32_t>(r.varint()); break;
-      case 13: {
-        FUZZ_CHECK(wire == kLen);
-        PbReader l(r.bytes());
-        DLink link;
-        while (!l.done()) {
-          auto [f, w] = l.field();
-          if (f == 1) pb_string(l, w, link.trace_id, false), FUZZ_CHECK(link.trace_id.size() == 16);
-          else if (f == 2) pb_string(l, w, link.span_id, false), FUZZ_CHECK(link.span_id.size() == 8);
-          else if (f == 4) FUZZ_CHECK(w == kLen), link.attrs.push_back(pb_key_value(l.bytes(), utf8));
-          else FUZZ_CHECK(f == 6 && w == kFixed32), link.flags = l.fixed32();
-        }
-        s.links.push_back(std::move(link));
-        break;
-      }
-      case 15: {
-        FUZZ_CHECK(wire == kLen && !has_status);
-        has_status = true;
-        PbReader st(r.bytes());
-        while (!st.done()) {
-          auto [f, w] = st.field();
-          if (f == 2) pb_string(st, w, s.status_message, utf8);
-          else FUZZ_CHECK(f == 3 && w == kVarint), s.status_code = static_cast<uint32_t>(st.varint());
-        }
-        break;
-      }
-      case 16: FUZZ_CHECK(wire == kFixed32); has_flags = true; s.flags = r.fixed32(); break;
+// opentelemetry.proto.trace.v1.Span.Event: time_unix_nano 1, name 2, attributes 3 (dropped_attributes_count 4 is
+// never written: events keep every attribute they are given).
+inline DEvent pb_event(std::string_view bytes, bool utf8) {
+  PbReader e(bytes);
+  DEvent ev;
+  Seen seen;
+  while (!e.done()) {
+    auto [f, w] = e.field();
+    if (f != 3) seen.once(f);
+    switch (f) {
+      case 1: FUZZ_CHECK(w == kFixed64); ev.time = e.fixed64(); break;
+      case 2: pb_string(e, w, ev.name, utf8); break;
+      case 3: FUZZ_CHECK(w == kLen); ev.attrs.push_back(pb_key_value(e.bytes(), utf8)); break;
       default: FUZZ_CHECK(false);
     }
   }
-  FUZZ_CHECK(has_status && has_flags);
+  FUZZ_CHECK(seen.has(1));  // written even when 0
+  return ev;
+}
+
+// Span.Link: trace_id 1, span_id 2, attributes 4, flags 6 (trace_state 3 and dropped_attributes_count 5 are never
+// written: a link record has neither).
+inline DLink pb_link(std::string_view bytes, bool utf8) {
+  PbReader l(bytes);
+  DLink link;
+  Seen seen;
+  while (!l.done()) {
+    auto [f, w] = l.field();
+    if (f != 4) seen.once(f);
+    switch (f) {
+      case 1: pb_string(l, w, link.trace_id, false); FUZZ_CHECK(link.trace_id.size() == 16); break;
+      case 2: pb_string(l, w, link.span_id, false); FUZZ_CHECK(link.span_id.size() == 8); break;
+      case 4: FUZZ_CHECK(w == kLen); link.attrs.push_back(pb_key_value(l.bytes(), utf8)); break;
+      case 6: FUZZ_CHECK(w == kFixed32); link.flags = l.fixed32(); break;
+      default: FUZZ_CHECK(false);
+    }
+  }
+  FUZZ_CHECK(seen.has(1) && seen.has(2) && seen.has(6));
+  return link;
+}
+
+// Span: trace_id 1, span_id 2, trace_state 3, parent_span_id 4, name 5, kind 6, start 7, end 8, attributes 9,
+// dropped_attributes_count 10, events 11, dropped_events_count 12, links 13, dropped_links_count 14, status 15,
+// flags 16. Every field of the proto is known here; the encoder must write each the way the record says.
+inline DSpan pb_span(std::string_view bytes, bool utf8) {
+  PbReader r(bytes);
+  DSpan s;
+  Seen seen;
+  while (!r.done()) {
+    auto [field, wire] = r.field();
+    if (field != 9 && field != 11 && field != 13) seen.once(field);  // the repeated ones may recur
+    switch (field) {
+      case 1: pb_string(r, wire, s.trace_id, false); FUZZ_CHECK(s.trace_id.size() == 16); break;
+      case 2: pb_string(r, wire, s.span_id, false); FUZZ_CHECK(s.span_id.size() == 8); break;
+      case 3: pb_string(r, wire, s.trace_state, utf8); FUZZ_CHECK(!s.trace_state.empty()); break;
+      case 4: pb_string(r, wire, s.parent_span_id, false); FUZZ_CHECK(s.parent_span_id.size() == 8); break;
+      case 5: pb_string(r, wire, s.name, utf8); FUZZ_CHECK(!s.name.empty()); break;
+      case 6: s.kind = pb_uint32(r, wire, 5); break;  // SPAN_KIND_INTERNAL 1 .. SPAN_KIND_CONSUMER 5
+      case 7: FUZZ_CHECK(wire == kFixed64); s.start = r.fixed64(); break;
+      case 8: FUZZ_CHECK(wire == kFixed64); s.end = r.fixed64(); break;
+      case 9: FUZZ_CHECK(wire == kLen); s.attrs.push_back(pb_key_value(r.bytes(), utf8)); break;
+      case 10: s.dropped_attrs = pb_uint32(r, wire); break;
+      case 11: FUZZ_CHECK(wire == kLen); s.events.push_back(pb_event(r.bytes(), utf8)); break;
+      case 12: s.dropped_events = pb_uint32(r, wire); break;
+      case 13: FUZZ_CHECK(wire == kLen); s.links.push_back(pb_link(r.bytes(), utf8)); break;
+      case 14: s.dropped_links = pb_uint32(r, wire); break;
+      case 15: {
+        // Status: message 2, code 3 (field 1, deprecated_code, is never written).
+        FUZZ_CHECK(wire == kLen);
+        PbReader st(r.bytes());
+        Seen st_seen;
+        while (!st.done()) {
+          auto [f, w] = st.field();
+          st_seen.once(f);
+          if (f == 2) pb_string(st, w, s.status_message, utf8), FUZZ_CHECK(!s.status_message.empty());
+          else FUZZ_CHECK(f == 3), s.status_code = pb_uint32(st, w, 2);  // STATUS_CODE_OK 1, STATUS_CODE_ERROR 2
+        }
+        break;
+      }
+      case 16: FUZZ_CHECK(wire == kFixed32); s.flags = r.fixed32(); break;
+      default:
+        std::fprintf(stderr, "unknown Span field %u (wire type %u)\n", field, wire);
+        FUZZ_CHECK(false);
+    }
+  }
+  // Always written: the ids, both times (fixed64, even when 0), the status (possibly empty) and the flags.
+  FUZZ_CHECK(seen.has(1) && seen.has(2) && seen.has(7) && seen.has(8) && seen.has(15) && seen.has(16));
   return s;
 }
 
-// Decodes one request with exactly one ResourceSpans holding one ScopeSpans, as the encoder writes them.
+// Decodes one request with exactly one ResourceSpans holding one Resource and one ScopeSpans, which holds one
+// InstrumentationScope, as the encoder writes them (schema_url, the scope's attributes and the dropped counts of
+// Resource and scope are never written).
 inline DRequest pb_request(std::string_view bytes, bool utf8) {
   DRequest out;
   PbReader r(bytes);
@@ -703,13 +759,17 @@ inline DRequest pb_request(std::string_view bytes, bool utf8) {
         FUZZ_CHECK(f == 2);
         ++scope_spans;
         PbReader ss(rs.bytes());
+        int scopes = 0;
         while (!ss.done()) {
           auto [sf, sw] = ss.field();
           FUZZ_CHECK(sw == kLen);
           if (sf == 1) {
+            ++scopes;
             PbReader scope(ss.bytes());
+            Seen seen;
             while (!scope.done()) {
               auto [cf, cw] = scope.field();
+              seen.once(cf);
               if (cf == 1) pb_string(scope, cw, out.scope_name, utf8);
               else FUZZ_CHECK(cf == 2), pb_string(scope, cw, out.scope_version, utf8);
             }
@@ -718,6 +778,7 @@ inline DRequest pb_request(std::string_view bytes, bool utf8) {
             out.spans.push_back(pb_span(ss.bytes(), utf8));
           }
         }
+        FUZZ_CHECK(scopes == 1);  // written even when name and version are empty
       }
     }
     FUZZ_CHECK(resources == 1 && scope_spans == 1);
@@ -761,12 +822,28 @@ inline uint64_t json_int64_string(const Json& j) {
   return magnitude;
 }
 
+// A uint32 or an enum as a JSON number: digits only (no sign, fraction or exponent), at most UINT32_MAX.
 inline uint32_t json_uint(const Json& j) {
-  FUZZ_CHECK(j.type == Json::Number);
-  char* end = nullptr;
-  unsigned long long v = std::strtoull(j.text.c_str(), &end, 10);
-  FUZZ_CHECK(*end == '\0' && v <= UINT32_MAX);
+  FUZZ_CHECK(j.type == Json::Number && !j.text.empty() && j.text.size() <= 10);
+  uint64_t v = 0;
+  for (char c : j.text) {
+    FUZZ_CHECK(c >= '0' && c <= '9');
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  FUZZ_CHECK(v <= UINT32_MAX);
   return static_cast<uint32_t>(v);
+}
+
+// An object whose members are all among `allowed` (the ones the encoder writes there): a misspelt or new member
+// aborts, so the checker cannot fall behind the encoder unnoticed.
+inline void json_members(const Json& j, std::initializer_list<std::string_view> allowed) {
+  FUZZ_CHECK(j.type == Json::Object);
+  for (const std::string& member : j.names) {
+    bool ok = false;
+    for (std::string_view k : allowed) ok = ok || member == k;
+    if (!ok) std::fprintf(stderr, "unexpected JSON member \"%s\"\n", member.c_str());
+    FUZZ_CHECK(ok);
+  }
 }
 
 inline Value json_any(const Json& j, bool allow_array, std::vector<Value>* array, bool* is_array = nullptr) {
@@ -833,15 +910,9 @@ inline std::vector<KeyValues> json_attrs(const Json* j) {
 }
 
 inline DSpan json_span(const Json& j) {
-  FUZZ_CHECK(j.type == Json::Object);
-  static const char* known[] = {"traceId", "spanId", "traceState", "parentSpanId", "flags", "name", "kind",
-                                "startTimeUnixNano", "endTimeUnixNano", "attributes", "droppedAttributesCount",
-                                "events", "droppedEventsCount", "links", "status"};
-  for (const std::string& member : j.names) {
-    bool ok = false;
-    for (const char* k : known) ok = ok || member == k;
-    FUZZ_CHECK(ok);
-  }
+  json_members(j, {"traceId", "spanId", "traceState", "parentSpanId", "flags", "name", "kind", "startTimeUnixNano",
+                   "endTimeUnixNano", "attributes", "droppedAttributesCount", "events", "droppedEventsCount", "links",
+                   "droppedLinksCount", "status"});
   DSpan s;
   s.trace_id = json_hex_id(j.at("traceId"), 16);
   s.span_id = json_hex_id(j.at("spanId"), 8);
@@ -852,6 +923,7 @@ inline DSpan json_span(const Json& j) {
   FUZZ_CHECK(name.type == Json::String);
   s.name = name.text;
   s.kind = json_uint(j.at("kind"));
+  FUZZ_CHECK(s.kind >= 1 && s.kind <= 5);
   s.start = json_int64_string(j.at("startTimeUnixNano"));
   s.end = json_int64_string(j.at("endTimeUnixNano"));
   s.attrs = json_attrs(j.get("attributes"));
@@ -859,6 +931,7 @@ inline DSpan json_span(const Json& j) {
   if (const Json* events = j.get("events")) {
     FUZZ_CHECK(events->type == Json::Array && !events->items.empty());
     for (const Json& e : events->items) {
+      json_members(e, {"timeUnixNano", "name", "attributes"});
       DEvent ev;
       ev.time = json_int64_string(e.at("timeUnixNano"));
       FUZZ_CHECK(e.at("name").type == Json::String);
@@ -871,6 +944,7 @@ inline DSpan json_span(const Json& j) {
   if (const Json* links = j.get("links")) {
     FUZZ_CHECK(links->type == Json::Array && !links->items.empty());
     for (const Json& l : links->items) {
+      json_members(l, {"traceId", "spanId", "attributes", "flags"});
       DLink link;
       link.trace_id = json_hex_id(l.at("traceId"), 16);
       link.span_id = json_hex_id(l.at("spanId"), 8);
@@ -879,10 +953,11 @@ inline DSpan json_span(const Json& j) {
       s.links.push_back(std::move(link));
     }
   }
+  if (const Json* d = j.get("droppedLinksCount")) s.dropped_links = json_uint(*d), FUZZ_CHECK(s.dropped_links != 0);
   const Json& status = j.at("status");
-  FUZZ_CHECK(status.type == Json::Object);
+  json_members(status, {"message", "code"});
   if (const Json* m = status.get("message")) FUZZ_CHECK(m->type == Json::String && !m->text.empty()), s.status_message = m->text;
-  if (const Json* c = status.get("code")) s.status_code = json_uint(*c), FUZZ_CHECK(s.status_code != 0);
+  if (const Json* c = status.get("code")) s.status_code = json_uint(*c), FUZZ_CHECK(s.status_code == 1 || s.status_code == 2);
   return s;
 }
 
@@ -894,14 +969,18 @@ inline DRequest json_request(std::string_view text) {
   const Json& rs = root.at("resourceSpans");
   FUZZ_CHECK(rs.type == Json::Array && rs.items.size() == 1);
   const Json& first = rs.items[0];
+  json_members(first, {"resource", "scopeSpans"});
   DRequest out;
   const Json& resource = first.at("resource");
+  json_members(resource, {"attributes"});
   const Json& attrs = resource.at("attributes");
   FUZZ_CHECK(attrs.type == Json::Array);
   if (!attrs.items.empty()) out.resource = json_attrs(&attrs);
   const Json& ss = first.at("scopeSpans");
   FUZZ_CHECK(ss.type == Json::Array && ss.items.size() == 1);
+  json_members(ss.items[0], {"scope", "spans"});
   const Json& scope = ss.items[0].at("scope");
+  json_members(scope, {"name", "version"});
   FUZZ_CHECK(scope.at("name").type == Json::String && scope.at("version").type == Json::String);
   out.scope_name = scope.at("name").text;
   out.scope_version = scope.at("version").text;

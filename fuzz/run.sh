@@ -7,6 +7,7 @@
 #   FUZZ_SECONDS=120 npm run fuzz             longer
 #   FUZZ_HARNESSES="encoder engine" npm run fuzz
 #   FUZZ_JOBS=2 npm run fuzz                  harnesses in parallel (one core each)
+#   FUZZ_SECONDS=5 FUZZ_JOBS=2 npm run fuzz   the bounded run CI makes (scripts/ci-native-checks.sh)
 #   bash fuzz/run.sh build-fuzz/crash-...     reproduce: pass a crash file to run it through its harness
 #
 # New inputs go to build-fuzz/corpus/<harness>/ (not into the repository); crashes to build-fuzz/artifacts/.
@@ -72,12 +73,23 @@ if [ "$#" -gt 0 ]; then
 fi
 
 echo "fuzz: building $HARNESSES with $("$CXX" --version | head -1)"
+built_at=$(date +%s)
 pids=()
 for h in $HARNESSES; do
   build "$h" &
   pids+=($!)
 done
-for pid in "${pids[@]}"; do wait "$pid"; done
+broken=""
+i=0
+for h in $HARNESSES; do
+  wait "${pids[$i]}" || broken="$broken $h"
+  i=$((i + 1))
+done
+if [ -n "$broken" ]; then
+  echo "fuzz: harness(es)$broken no longer build against native/ (errors above): update them in fuzz/ (sources in run.sh's sources_of)" >&2
+  exit 1
+fi
+echo "fuzz: built in $(($(date +%s) - built_at)) s; running each for ${SECONDS_EACH} s (its whole seed corpus at least), $JOBS at a time"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
