@@ -8,9 +8,8 @@
         "native/span_bindings.cc",
         "native/encoder.cc",
         "native/engine.cc",
+        "native/export.cc",
         "native/export_bindings.cc",
-        "native/exporter.cc",
-        "native/records.cc",
         "native/tags.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

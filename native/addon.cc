@@ -17,11 +17,9 @@ static void Cleanup(void* data) {
   delete addon;
 }
 
-static napi_value zero_stats(napi_env env) noexcept {
-  napi_value out = nullptr, zero = nullptr;
-  napi_create_array_with_length(env, 4, &out);
-  napi_create_double(env, 0, &zero);
-  for (uint32_t i = 0; i < 4; ++i) napi_set_element(env, out, i, zero);
+static napi_value null_result(napi_env env) noexcept {
+  napi_value out = nullptr;
+  napi_get_null(env, &out);
   return out;
 }
 
@@ -32,7 +30,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   // What each export answers when it throws (see guarded<> in addon.h).
   constexpr auto failed = status_result<kOutOfMemory>;
   constexpr auto refused = status_result<kRefused>;
-  constexpr auto none = status_result<0>;  // intern: no id
+  constexpr auto none = status_result<0>;  // intern: no id; engine_id: no engine
   napi_property_descriptor props[] = {
 #define EXPORT(name, on_failure) \
   {#name, nullptr, guarded<JS_##name, on_failure>, nullptr, nullptr, nullptr, napi_enumerable, nullptr}
@@ -41,7 +39,6 @@ static napi_value Init(napi_env env, napi_value exports) {
       EXPORT(engine_version, empty_array_result),
       EXPORT(intern, none),
       EXPORT(template_create, failed),
-      EXPORT(records_drain, empty_array_result),
       EXPORT(spans_open, empty_array_result),
       EXPORT(span_start, failed),
       EXPORT(span_start_tagged, failed),
@@ -57,10 +54,12 @@ static napi_value Init(napi_env env, napi_value exports) {
       EXPORT(span_tag_bytes, failed),
       EXPORT(unsampled_root, failed),
       EXPORT(span_id_hex, failed),
-      EXPORT(exporter_start, failed),
-      EXPORT(exporter_flush, failed),
-      EXPORT(exporter_stop, failed),
-      EXPORT(exporter_stats, zero_stats),
+      EXPORT(engine_id, none),
+      EXPORT(export_open, failed),
+      EXPORT(export_close, failed),
+      EXPORT(export_take, null_result),
+      EXPORT(export_settle, failed),
+      EXPORT(export_state, empty_array_result),
 #undef EXPORT
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

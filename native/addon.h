@@ -6,7 +6,8 @@
 #include <memory>
 
 #include "engine.h"
-#include "exporter.h"
+#include "export.h"
+#include "registry.h"
 
 namespace oneagent {
 
@@ -38,18 +39,24 @@ inline napi_value empty_array_result(napi_env env) noexcept {
 }
 
 struct Addon {
-  std::unique_ptr<Engine> engine;
-  std::unique_ptr<Exporter> exporter;  // stopped before the engine it reads from is destroyed
+  // The engine this environment initialised and produces spans into (engine_init), with its process-wide id.
+  std::shared_ptr<Engine> engine;
+  uint32_t engine_id = 0;
   uint32_t init_count = 0;
   // Keep the shared arrays the engine writes into alive while it does.
   napi_ref counters_ref = nullptr;
   napi_ref ids_ref = nullptr;
+  // This environment's consumer of an engine (export_open): its own engine's, or, in the export worker, the
+  // application's. It holds that engine, which outlives the producer's shutdown until the consumer closes.
+  std::unique_ptr<BatchSource> source;
 
-  // Stops the exporter and destroys the engine (the last engine_shutdown, or the environment's cleanup).
+  // The last engine_shutdown, or the environment's cleanup: this environment no longer produces into its engine.
   void release_engine(napi_env env) {
-    if (exporter) exporter->stop(env != nullptr);
-    exporter.reset();
+    if (source != nullptr && engine != nullptr && source->engine() == engine.get()) source.reset();
+    if (engine_id != 0) EngineRegistry::remove(engine_id);
+    engine_id = 0;
     engine.reset();
+    init_count = 0;
     for (napi_ref* ref : {&counters_ref, &ids_ref}) {
       if (*ref != nullptr && env != nullptr) napi_delete_reference(env, *ref);
       *ref = nullptr;

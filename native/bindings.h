@@ -11,7 +11,6 @@ napi_value JS_engine_shutdown(napi_env env, napi_callback_info info);
 napi_value JS_engine_version(napi_env env, napi_callback_info info);
 napi_value JS_intern(napi_env env, napi_callback_info info);
 napi_value JS_template_create(napi_env env, napi_callback_info info);
-napi_value JS_records_drain(napi_env env, napi_callback_info info);
 napi_value JS_spans_open(napi_env env, napi_callback_info info);
 
 // span_bindings.cc: spans
@@ -30,10 +29,12 @@ napi_value JS_span_tag_bytes(napi_env env, napi_callback_info info);
 napi_value JS_unsampled_root(napi_env env, napi_callback_info info);
 napi_value JS_span_id_hex(napi_env env, napi_callback_info info);
 
-// export_bindings.cc: the export thread
-napi_value JS_exporter_start(napi_env env, napi_callback_info info);
-napi_value JS_exporter_flush(napi_env env, napi_callback_info info);
-napi_value JS_exporter_stop(napi_env env, napi_callback_info info);
-napi_value JS_exporter_stats(napi_env env, napi_callback_info info);
+// export_bindings.cc: the consumer side, batches taken and settled
+napi_value JS_engine_id(napi_env env, napi_callback_info info);
+napi_value JS_export_open(napi_env env, napi_callback_info info);
+napi_value JS_export_close(napi_env env, napi_callback_info info);
+napi_value JS_export_take(napi_env env, napi_callback_info info);
+napi_value JS_export_settle(napi_env env, napi_callback_info info);
+napi_value JS_export_state(napi_env env, napi_callback_info info);
 
 }  // namespace oneagent

@@ -12,7 +12,8 @@ Engine::Engine(const EngineOptions& options, double* counters, int32_t* ids)
       // Idle records are kept up to the ring's size (at most 65,536 + 1,024): a steady export rate allocates none.
       pool_(std::min<uint32_t>(options.ring_capacity, 65536) + 1024),
       spans_(options.reuse_delay),
-      ring_(options.ring_capacity) {
+      ring_(options.ring_capacity),
+      limit_(std::max<uint32_t>(options.ring_capacity, 1)) {
   double ratio = std::isfinite(options.sample_ratio) ? options.sample_ratio : 1.0;
   ratio = ratio < 0 ? 0 : ratio > 1 ? 1 : ratio;
   // Compare the low 63 bits of the trace id, as OpenTelemetry's TraceIdRatioBased sampler does.
@@ -188,8 +189,16 @@ int32_t Engine::end(uint32_t handle) {
   if (r != nullptr) {
     counters_[kCounterEndedSampled] += 1;
     r->end_ns = IdGenerator::clock_ns();
-    if (!ring_.push(r)) counters_[kCounterDroppedRing] += 1;
-    counters_[kCounterQueued] = static_cast<double>(ring_.size_estimate());
+    // The bound counts every span not yet exported, taken or not: however the consumer batches them, no span is
+    // dropped while fewer than limit_ wait. The ring (at least limit_ slots) then always has room.
+    const uint64_t waiting = pushed_ - settled_.load(std::memory_order_acquire);
+    if (waiting >= limit_ || !ring_.push(r)) {
+      if (waiting >= limit_) delete r;
+      counters_[kCounterDroppedRing] += 1;
+    } else {
+      ++pushed_;
+    }
+    counters_[kCounterQueued] = static_cast<double>(pushed_ - settled_.load(std::memory_order_relaxed));
   }
   return kOk;
 }

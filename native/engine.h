@@ -1,6 +1,8 @@
-// The tracing engine: open spans in a handle table, parentage passed explicitly on every start,
-// finished spans handed to a bounded ring. Used from the JS thread only, except the ring's consumer side.
+// The tracing engine: open spans in a handle table, parentage passed explicitly on every start, finished spans
+// handed to a ring for export. Used from one JS thread (the producer); its consumer side (the ring's pop, `settle`,
+// the intern table's reads) may run on another thread, the export worker's.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -29,7 +31,9 @@ struct SpanTemplate {
 constexpr uint32_t kMaxTemplates = 65536;
 
 struct EngineOptions {
-  // Rounded up to a power of two (at least 16); at most kMaxRingCapacity (ring.h), which the addon enforces.
+  // The bound on finished spans not yet exported (in the ring or taken and not settled): a span that ends while this
+  // many wait is dropped and counted. The ring holds it rounded up to a power of two (at least 16); at most
+  // kMaxRingCapacity (ring.h), which the addon enforces.
   uint32_t ring_capacity = 65536;
   double sample_ratio = 1.0;
   uint32_t max_attributes = 128;
@@ -90,6 +94,10 @@ class Engine {
   int32_t add_attr(uint32_t handle, Attr&& attr);
   int32_t context(uint32_t handle, TraceContext& out);
 
+  // Consumer side, any thread: `count` spans taken out of the ring are done with (exported or dropped), which makes
+  // room for as many new ones under the bound.
+  void settle(uint64_t count) { settled_.fetch_add(count, std::memory_order_release); }
+
   uint32_t open_spans() const { return spans_.live(); }
   template <typename F>
   void for_each_open(F&& f) { spans_.for_each_live([&](uint32_t h, SpanSlot& s) { f(h, s); }); }
@@ -122,6 +130,9 @@ class Engine {
   RecordPool pool_;  // declared before spans_ and ring_, so it outlives the records they return to it
   HandleTable<SpanSlot> spans_;
   SpanRing ring_;
+  const uint64_t limit_;                  // EngineOptions::ring_capacity: the bound on spans waiting for export
+  uint64_t pushed_ = 0;                   // producer: finished spans handed to the ring
+  std::atomic<uint64_t> settled_{0};      // consumer: of those, the ones exported or dropped after the take
   std::vector<SpanTemplate> templates_;
   uint64_t sample_threshold_;
 };

@@ -3,7 +3,6 @@
 #include "bindings.h"
 
 #include "args.h"
-#include "records.h"
 
 #ifndef ENGINE_VERSION
 #define ENGINE_VERSION "0.1.0"
@@ -47,7 +46,8 @@ napi_value JS_engine_init(napi_env env, napi_callback_info info) {
   if (a.u32(4) > 0) options.max_attributes = a.u32(4);
   options.parent_based = a.u32(5) == 0;
   try {
-    addon->engine = std::make_unique<Engine>(options, counters, ids);
+    addon->engine = std::make_shared<Engine>(options, counters, ids);
+    addon->engine_id = EngineRegistry::add(addon->engine);
   } catch (...) {
     return int32(env, kRefused);  // std::bad_alloc: refused, and nothing is left half made
   }
@@ -58,7 +58,8 @@ napi_value JS_engine_init(napi_env env, napi_callback_info info) {
   return int32(env, kOk);
 }
 
-/** Releases one initialisation; the last one destroys the engine. Returns the remaining count. */
+/** Releases one initialisation; after the last, this environment no longer produces into the engine (an export
+ * worker still consuming from it keeps it until it closes). Returns the remaining count. */
 napi_value JS_engine_shutdown(napi_env env, napi_callback_info info) {
   Addon* addon = addon_of(env);
   if (!addon->engine) return int32(env, 0);
@@ -97,14 +98,6 @@ napi_value JS_template_create(napi_env env, napi_callback_info info) {
   t.flags = a.u32(2);
   read_attributes(env, *engine, a.argv[3], t.attrs);
   return int32(env, engine->template_create(std::move(t)));
-}
-
-/** Takes up to `max` finished spans out of the ring as plain objects (the test layer): (max) → array. */
-napi_value JS_records_drain(napi_env env, napi_callback_info info) {
-  Args<1> a(env, info);
-  // The ring has one consumer: while the export thread runs, it is that consumer.
-  if (!a.engine() || (a.addon->exporter && a.addon->exporter->running())) return Napi::Array::New(env, 0);
-  return drain_records(Napi::Env(env), *a.engine(), a.u32(0));
 }
 
 /** Lists open spans as [handle, name, startNs] triples, oldest first: () → array. */

@@ -1,146 +1,133 @@
-// The Node-API surface of the export thread: exporter_start / _flush / _stop / _stats. The protocol of the
-// batch callback is described at the top of exporter.h.
-#include <cmath>
+// Bindings for the export: the consumer side of an engine, opened in the environment that reads finished spans out
+// of it (the export worker, or the application's thread for the test layer), and the engine's process-wide id that
+// lets another environment open it. A batch is encoded when it is taken, on the taking thread.
+#include "bindings.h"
+
 #include <limits>
 
 #include "args.h"
-#include "bindings.h"
-#include "exporter.h"
 
 namespace oneagent {
 
-// A string, number or boolean as an attribute value, typed as span_attr types them.
-static bool read_value(Napi::Value v, Attr& out) {
-  out.i = 0;
-  if (v.IsString()) {
-    out.type = AttrType::String;
-    out.s = v.As<Napi::String>().Utf8Value();
-  } else if (v.IsBoolean()) {
-    out.type = AttrType::Bool;
-    out.b = v.As<Napi::Boolean>().Value();
-  } else if (v.IsNumber()) {
-    double d = v.As<Napi::Number>().DoubleValue();
-    if (std::trunc(d) == d && std::fabs(d) <= 9007199254740991.0) {
-      out.type = AttrType::Int;
-      out.i = static_cast<int64_t>(d);
-    } else {
-      out.type = AttrType::Double;
-      out.d = d;
-    }
-  } else {
-    return false;
+/** The process-wide id of the engine this environment initialised: () → id, or 0 for none. */
+napi_value JS_engine_id(napi_env env, napi_callback_info info) {
+  Addon* addon = addon_of(env);
+  return int32(env, addon->engine ? static_cast<int32_t>(addon->engine_id) : 0);
+}
+
+// A resource attribute's value: a string, number or boolean, typed as span attributes are.
+static bool read_resource(napi_env env, napi_value entries, std::vector<ResourceAttr>& out) {
+  bool is_array = false;
+  napi_is_array(env, entries, &is_array);
+  if (!is_array) return false;
+  uint32_t length = 0;
+  napi_get_array_length(env, entries, &length);
+  for (uint32_t i = 0; i < length; ++i) {
+    napi_value pair, key, value;
+    napi_get_element(env, entries, i, &pair);
+    bool pair_is_array = false;
+    napi_is_array(env, pair, &pair_is_array);
+    if (!pair_is_array) return false;
+    napi_get_element(env, pair, 0, &key);
+    napi_get_element(env, pair, 1, &value);
+    ResourceAttr attr;
+    attr.value.key = 0;
+    bool truncated;
+    napi_valuetype key_type;
+    napi_typeof(env, key, &key_type);
+    if (key_type != napi_string || !read_attr_value(env, value, kLimitLong, attr.value, &truncated)) return false;
+    read_string(env, key, kLimitDefault, attr.key, &truncated);
+    out.push_back(std::move(attr));
   }
   return true;
-}
-
-static bool read_option(Napi::Object o, const char* name, std::string& out) {
-  Napi::Value v = o.Get(name);
-  if (v.IsUndefined()) return true;
-  if (!v.IsString()) return false;
-  out = v.As<Napi::String>().Utf8Value();
-  return true;
-}
-
-// A positive number option, or the default when absent; fractions are cut and huge values capped.
-template <typename T>
-static bool read_count(Napi::Object o, const char* name, T& out) {
-  Napi::Value v = o.Get(name);
-  if (v.IsUndefined()) return true;
-  if (!v.IsNumber()) return false;
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= 1)) return false;
-  out = d >= static_cast<double>(std::numeric_limits<T>::max()) ? std::numeric_limits<T>::max() : static_cast<T>(d);
-  return true;
-}
-
-static bool read_config(Napi::Object c, ExportConfig& out) {
-  std::string format;
-  if (!read_option(c, "format", format)) return false;
-  if (format == "protobuf") out.encoder.format = ExportFormat::Protobuf;
-  else if (format == "json") out.encoder.format = ExportFormat::Json;
-  else return false;
-  Napi::Value resource = c.Get("resource");
-  if (resource.IsArray()) {
-    Napi::Array entries = resource.As<Napi::Array>();
-    for (uint32_t i = 0; i < entries.Length(); ++i) {
-      Napi::Value entry = entries.Get(i);
-      if (!entry.IsArray()) return false;
-      Napi::Array pair = entry.As<Napi::Array>();
-      Napi::Value key = pair.Get(0u);
-      ResourceAttr attr;
-      attr.value.key = 0;
-      if (!key.IsString() || !read_value(pair.Get(1u), attr.value)) return false;
-      attr.key = key.As<Napi::String>().Utf8Value();
-      out.encoder.resource.push_back(std::move(attr));
-    }
-  } else if (!resource.IsUndefined()) {
-    return false;
-  }
-  Napi::Value console = c.Get("consoleJson");
-  if (console.IsBoolean()) out.console_json = console.As<Napi::Boolean>().Value();
-  else if (!console.IsUndefined()) return false;
-  return read_option(c, "scopeName", out.encoder.scope_name) &&
-         read_option(c, "scopeVersion", out.encoder.scope_version) &&
-         read_count(c, "maxBatchSpans", out.max_batch_spans) && read_count(c, "maxBatchBytes", out.max_batch_bytes) &&
-         read_count(c, "intervalMs", out.interval_ms);
 }
 
 /**
- * Starts the export thread: (config, onBatch(bytes | null, spanCount | flushSeq, json?)) → 0, or -1 / -9 / -10 / -13,
- * or -14 when memory or a thread could not be had.
+ * Opens this environment's consumer of an engine: (engineId (0: this environment's own), format "protobuf" | "json",
+ * resource [[key, value], ...], scopeName, scopeVersion, jsonCopy) → 0, kRefused for malformed arguments, kShutDown
+ * when no such engine runs. Replaces a consumer opened before.
  */
-napi_value JS_exporter_start(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  Addon* addon = addon_of(env);
-  if (!addon->engine) return int32(env, kShutDown);
-  if (addon->exporter && addon->exporter->running()) return int32(env, kAlreadyStarted);
-  if (argc < 2) return int32(env, kRefused);
-  Napi::Value config(env, argv[0]);
-  Napi::Value callback(env, argv[1]);
-  ExportConfig options;
-  if (!config.IsObject() || !callback.IsFunction() || !read_config(config.As<Napi::Object>(), options)) {
-    Napi::Env(env).GetAndClearPendingException();  // a throwing getter in config counts as malformed
-    return int32(env, kRefused);
-  }
-  addon->exporter.reset();  // a stopped exporter kept for its stats
-  napi_status status;
-  addon->exporter = Exporter::start(env, argv[1], *addon->engine, std::move(options), &status);
-  if (!addon->exporter) return int32(env, kNoCallback);
+napi_value JS_export_open(napi_env env, napi_callback_info info) {
+  Args<6> a(env, info);
+  Addon* addon = a.addon;
+  const uint32_t id = a.u32(0);
+  std::shared_ptr<Engine> engine = id == 0 ? addon->engine : EngineRegistry::find(id);
+  if (!engine) return int32(env, kShutDown);
+  EncoderConfig config;
+  const std::string format = a.str(1, 16);
+  if (format == "protobuf") config.format = ExportFormat::Protobuf;
+  else if (format == "json") config.format = ExportFormat::Json;
+  else return int32(env, kRefused);
+  if (!read_resource(env, a.argv[2], config.resource)) return int32(env, kRefused);
+  config.scope_name = a.str(3, kLimitDefault);
+  config.scope_version = a.str(4, kLimitDefault);
+  bool json_copy = false;
+  napi_get_value_bool(env, a.argv[5], &json_copy);
+  addon->source = std::make_unique<BatchSource>(std::move(engine), std::move(config), json_copy);
   return int32(env, kOk);
 }
 
-/** Requests an export of everything queued now: () → flush sequence number (≥ 1) that onBatch(null, seq) confirms, or -12. */
-napi_value JS_exporter_flush(napi_env env, napi_callback_info info) {
-  Addon* addon = addon_of(env);
-  if (!addon->exporter || !addon->exporter->running()) return int32(env, kNotStarted);
+/** Closes this environment's consumer (and its hold on the engine): () → 0. */
+napi_value JS_export_close(napi_env env, napi_callback_info info) {
+  addon_of(env)->source.reset();
+  return int32(env, kOk);
+}
+
+static napi_value buffer(napi_env env, const std::string& bytes) {
   napi_value out;
-  napi_create_double(env, static_cast<double>(addon->exporter->flush()), &out);
+  void* data = nullptr;
+  napi_create_buffer_copy(env, bytes.size(), bytes.data(), &data, &out);
   return out;
 }
 
-/** Exports what is queued (without waiting for room in the callback queue), joins the thread: () → 0, or -12. */
-napi_value JS_exporter_stop(napi_env env, napi_callback_info info) {
-  Addon* addon = addon_of(env);
-  if (!addon->exporter || !addon->exporter->running()) return int32(env, kNotStarted);
-  addon->exporter->stop(true);
+/**
+ * Takes the next batch: (maxSpans, maxBytes) → [bytes, spanCount, json?], or null when no span waits (or no consumer
+ * is open). The spans count against the engine's bound until they are settled.
+ */
+napi_value JS_export_take(napi_env env, napi_callback_info info) {
+  Args<2> a(env, info);
+  BatchSource* source = a.addon->source.get();
+  napi_value out;
+  if (source == nullptr) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  uint32_t max_spans = a.u32(0);
+  double max_bytes = a.f64(1);
+  Batch batch = source->take(max_spans == 0 ? 512 : max_spans,
+                             max_bytes >= 1 ? static_cast<size_t>(max_bytes) : std::numeric_limits<size_t>::max());
+  if (batch.spans == 0) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  napi_create_array_with_length(env, 3, &out);
+  napi_set_element(env, out, 0, buffer(env, batch.bytes));
+  napi_value count;
+  napi_create_uint32(env, batch.spans, &count);
+  napi_set_element(env, out, 1, count);
+  if (!batch.json.empty()) napi_set_element(env, out, 2, buffer(env, batch.json));
+  return out;
+}
+
+/** Settles taken spans (exported or dropped): (count) → 0, kNotStarted without a consumer. */
+napi_value JS_export_settle(napi_env env, napi_callback_info info) {
+  Args<1> a(env, info);
+  BatchSource* source = a.addon->source.get();
+  if (source == nullptr) return int32(env, kNotStarted);
+  double count = a.f64(0);
+  if (count >= 1) source->settle(static_cast<uint64_t>(count));
   return int32(env, kOk);
 }
 
-/** Counters of the current or last exporter: () → [spansEncoded, batchesDelivered, spansDropped, bytesDelivered]. */
-napi_value JS_exporter_stats(napi_env env, napi_callback_info info) {
-  Addon* addon = addon_of(env);
-  ExportStats s = addon->exporter ? addon->exporter->stats() : ExportStats{0, 0, 0, 0};
-  double values[] = {static_cast<double>(s.spans_encoded), static_cast<double>(s.batches_delivered),
-                     static_cast<double>(s.spans_dropped), static_cast<double>(s.bytes_delivered)};
-  napi_value out;
-  napi_create_array_with_length(env, 4, &out);
-  for (uint32_t i = 0; i < 4; ++i) {
-    napi_value v;
-    napi_create_double(env, values[i], &v);
-    napi_set_element(env, out, i, v);
-  }
+/** The consumer's view: () → [spans waiting to be taken, spans it dropped for lack of memory]; [0, 0] without one. */
+napi_value JS_export_state(napi_env env, napi_callback_info info) {
+  BatchSource* source = addon_of(env)->source.get();
+  napi_value out, waiting, dropped;
+  napi_create_array_with_length(env, 2, &out);
+  napi_create_double(env, source == nullptr ? 0 : static_cast<double>(source->waiting()), &waiting);
+  napi_create_double(env, source == nullptr ? 0 : static_cast<double>(source->dropped()), &dropped);
+  napi_set_element(env, out, 0, waiting);
+  napi_set_element(env, out, 1, dropped);
   return out;
 }
 

@@ -38,9 +38,9 @@ enum Counter : uint32_t {
   kCounterEnded,
   kCounterOpen,
   kCounterUnsampled,
-  kCounterDroppedRing,    // finished spans dropped because the ring was full
+  kCounterDroppedRing,    // finished spans dropped because bufferSize of them were waiting for export
   kCounterDroppedAttrs,   // attributes over the per-span limit
-  kCounterQueued,         // finished spans waiting in the ring
+  kCounterQueued,         // finished spans waiting for export (in the ring, or taken and not settled)
   kCounterLastNote,       // a Status that explains the last call's benign outcome (bad tag, ...)
   kCounterEndedSampled,   // ended spans that were recorded (handed to the ring, or dropped by it)
   kCounterLastOrder,      // the start order of the last span started: of two spans on one chain, the later is inner

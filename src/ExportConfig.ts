@@ -19,6 +19,7 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
 import * as internal from "./internal/exportConfig.ts"
+import * as Version from "./internal/version.ts"
 
 /**
  * A resource attribute value, as OTLP carries it.
@@ -73,7 +74,10 @@ export interface ExportOptions {
   readonly serviceVersion?: string
   /** Extra resource attributes, merged over `OTEL_RESOURCE_ATTRIBUTES`. */
   readonly resourceAttributes?: Record<string, AttributeValue>
-  /** How many encoded batches may wait for the network before new ones are dropped (and counted). Default 128. */
+  /**
+   * @deprecated Ignored. Encoded batches no longer queue: the export takes the next batch when the last one is sent,
+   * and the one bound is the layer's `bufferSize`, in spans.
+   */
   readonly maxQueueBatches?: number
   /** How long shutdown waits for pending batches, default 5 seconds. */
   readonly shutdownTimeout?: Duration.Input
@@ -118,7 +122,7 @@ export interface FileTarget {
 export type ExportTarget = OtlpHttpTarget | FileTarget
 
 /**
- * Everything {@link resolve} gives besides the target: what describes this process and bounds its pipeline. A
+ * Everything {@link resolve} gives besides the target: what describes this process and ends its pipeline. A
  * forkable cluster worker needs only this, since its primary exports (see {@link resolveSettings}).
  *
  * @category models
@@ -128,7 +132,6 @@ export interface ResolvedSettings {
   /** `service.name` first, then `service.version` when known, then the other attributes. */
   readonly resource: ReadonlyArray<readonly [key: string, value: AttributeValue]>
   readonly shutdownTimeoutMillis: number
-  readonly maxQueueBatches: number
   readonly console: boolean
 }
 
@@ -171,7 +174,7 @@ export const defaultFile: string = internal.defaultFile
  * @category constants
  * @since 0.1.0
  */
-export const sdkName: string = internal.sdkName
+export const sdkName: string = Version.sdkName
 
 /**
  * The `telemetry.sdk.version` resource attribute; kept in step with package.json.
@@ -179,7 +182,7 @@ export const sdkName: string = internal.sdkName
  * @category constants
  * @since 0.1.0
  */
-export const sdkVersion: string = internal.sdkVersion
+export const sdkVersion: string = Version.sdkVersion
 
 /**
  * Resolves the export configuration from options, then the environment (through the current `ConfigProvider`),

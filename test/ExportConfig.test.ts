@@ -40,7 +40,6 @@ describe("ExportConfig", () => {
         const resolved = yield* resolveWith({})
         expect(resolved.target).toEqual({ _tag: "File", path: Path.resolve(".traces", "traces.jsonl") })
         expect(resolved.console).toBe(false)
-        expect(resolved.maxQueueBatches).toBe(128)
         expect(resolved.shutdownTimeoutMillis).toBe(5_000)
         expect(resolved.resource[0]).toEqual(["service.name", "unknown_service:node"])
         expect(resource(resolved)).toMatchObject({
@@ -244,8 +243,6 @@ describe("ExportConfig", () => {
         expect(compression.setting).toBe("OTEL_EXPORTER_OTLP_COMPRESSION")
         const console = yield* Effect.flip(resolveWith({ ONEAGENT_CONSOLE: "maybe" }))
         expect(console.setting).toBe("ONEAGENT_CONSOLE")
-        const queue = yield* Effect.flip(resolveWith({}, { maxQueueBatches: 0 }))
-        expect(queue.setting).toBe("maxQueueBatches")
         const attributes = yield* Effect.flip(resolveWith({ OTEL_RESOURCE_ATTRIBUTES: "a=1,broken" }))
         expect(attributes.message).toContain("entry 2")
       }))

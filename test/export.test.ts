@@ -29,6 +29,7 @@ import {
 
 import {
   byName,
+  childReceiver,
   closedPort,
   ExportTraceServiceRequest,
   gate,
@@ -577,40 +578,85 @@ describe("export", () => {
         expect(Math.max(...seen)).toBe(n - 1)
       }))
 
-    it.live("drops above the bounds are counted and reported: a small buffer and a stalled receiver", () =>
+    it.live("bufferSize is exact: a burst past it drops exactly the excess, counted, whatever was taken", () =>
       Effect.gen(function*() {
-        const rx = yield* receiver(() => "stall")
-        const n = 20_000
+        const rx = yield* childReceiver
+        rx.reply("stall")
+        const bound = 100
+        const n = bound + 37
         const run = yield* withSdk(
-          { export: { endpoint: rx.url, maxQueueBatches: 2, shutdownTimeout: "100 millis" }, bufferSize: 16 },
+          { export: { endpoint: rx.url, shutdownTimeout: "100 millis" }, bufferSize: bound },
           (sdk) =>
             Effect.gen(function*() {
-              // One synchronous burst: far more spans than the 16-slot buffer holds between two polls.
+              // One synchronous burst; the export worker may take some of it meanwhile, but a batch in flight to a
+              // receiver that never answers still waits, so the bound counts it.
               yield* Effect.sync(() => {
                 for (let i = 0; i < n; i++) Effect.runSync(Effect.provideService(burst, OneAgentSdk, sdk))
               })
-              // Then small batches, one per export interval, more than the stalled sender's queue holds.
-              for (let i = 0; i < 6; i++) {
-                yield* Effect.forEach([1, 2, 3], () => burst, { discard: true })
-                yield* Effect.sleep(70)
-              }
-              // At most the batch in flight and the two queued ones are left pending.
-              return yield* statsWhen(sdk, "the batches handed over", (s) => s.spansPendingExport <= 3 * 512)
+              return { stats: yield* sdk.stats, state: yield* sdk.agentState }
             })
         )
-        const stats = run.result
-        expect(stats.spansEnded).toBe(n + 18)
-        expect(stats.spansDroppedBuffer).toBeGreaterThan(0)
-        expect(stats.spansDroppedExport).toBeGreaterThan(0)
-        expectStatsAddUp(stats)
+        expect(run.result.stats).toMatchObject({ spansEnded: n, spansDroppedBuffer: n - bound, spansPendingExport: bound })
+        expect(run.result.state).toBe(AgentState.TEMPORARILY_INACTIVE)
         const messages = run.diagnostics.join("\n")
-        expect(messages).toMatch(/dropped \d+ finished spans: the buffer of ended spans was full/)
-        expect(messages).toContain("export queue full (2 batches)")
-        expect(messages).toMatch(/shutdown: \d+ spans could not be delivered within 100 ms/)
+        expect(messages).toContain(`dropped ${n - bound} finished spans: ${bound} were already waiting for export`)
+        expect(messages).toContain(`shutdown: ${bound} spans could not be delivered within 100 ms`)
         const after = yield* run.sdk.stats
-        expect(after.spansPendingExport).toBe(0)
+        expect(after).toMatchObject({ spansDroppedBuffer: n - bound, spansDroppedExport: bound, spansPendingExport: 0 })
         expectStatsAddUp(after)
       }))
+
+    it.live("a burst of 10,000 concurrent requests of 8 spans each, at the default options: every span arrives", () =>
+      Effect.gen(function*() {
+        const rx = yield* childReceiver
+        const requests = 10_000
+        const request = Effect.void.pipe(
+          OneAgentSdk.traceOutgoingRemoteCall({ method: "m", service: "Down", endpoint: "e", channel: { type: 0 } }),
+          Effect.andThen(Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "a", service: "S" }))),
+          Effect.andThen(Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "b", service: "S" }))),
+          Effect.andThen(Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "c", service: "S" }))),
+          Effect.andThen(Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "d", service: "S" }))),
+          Effect.andThen(Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "e", service: "S" }))),
+          Effect.andThen(Effect.yieldNow),
+          Effect.andThen(Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "f", service: "S" }))),
+          OneAgentSdk.traceIncomingRemoteCall({ method: "handle", service: "Front", endpoint: "rpc://front" })
+        )
+        const run = yield* withSdk({ export: { endpoint: rx.url }, exportInterval: 1000 }, (sdk) =>
+          Effect.gen(function*() {
+            yield* Effect.forEach(Array.from({ length: requests }), () => request, {
+              concurrency: "unbounded",
+              discard: true
+            })
+            yield* rx.received(requests * 8)
+            return yield* sdk.stats
+          }))
+        expect(run.result).toMatchObject({ spansEnded: requests * 8, spansDroppedBuffer: 0, spansDroppedExport: 0 })
+        expect(rx.spans()).toBe(requests * 8)
+      }), 60_000)
+
+    it.live("export does not wait for the application's thread: spans ended before a 2 s block arrive during it", () =>
+      Effect.gen(function*() {
+        const rx = yield* childReceiver
+        const run = yield* withSdk({ export: { endpoint: rx.url }, exportInterval: 200 }, () =>
+          Effect.gen(function*() {
+            for (let i = 0; i < 50; i++) {
+              yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "before", service: "Blocked" }))
+            }
+            // The application's thread is blocked: no timer, no promise, no message runs on it.
+            const blockedAt = Date.now()
+            while (Date.now() - blockedAt < 2_000) {
+              // busy
+            }
+            const unblockedAt = Date.now()
+            yield* rx.received(50)
+            return { blockedAt, unblockedAt }
+          }))
+        const { blockedAt, unblockedAt } = run.result
+        expect(rx.arrivals.length).toBeGreaterThan(0)
+        // Every batch arrived before the thread was free again (some may have left even before it blocked).
+        for (const arrival of rx.arrivals) expect(arrival.at).toBeLessThan(unblockedAt)
+        expect(unblockedAt - blockedAt).toBeGreaterThanOrEqual(2_000)
+      }), 30_000)
   })
 
   it.live("shutdown during a stalled export returns by its deadline and reports what was not sent", () =>

@@ -318,7 +318,7 @@ describe("exporter under faults", () => {
       const bufferSize = 1024
       const running = yield* start(stalled.url, {
         bufferSize,
-        export: { endpoint: stalled.url, maxQueueBatches: 2, timeout: "10 seconds" }
+        export: { endpoint: stalled.url, timeout: "10 seconds" }
       })
       yield* workload(running, 10_000) // warm-up: caches, JIT, the receiver's connection
       const before = rss()

@@ -1,13 +1,13 @@
-// The native export path: the engine's ring drained by the export thread, encoded as OTLP protobuf and
-// OTLP/JSON, checked against the official generated definitions of opentelemetry-proto.
-import { createRequire } from "node:module"
-import { fileURLToPath } from "node:url"
+// The native export path: the engine's finished spans taken as encoded batches (OTLP protobuf and OTLP/JSON) through
+// the consumer side of the binary, checked against the official generated definitions of opentelemetry-proto.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { load } from "../src/internal/addon.ts"
 import * as Otlp from "./support/otlp.ts"
 
-const require = createRequire(import.meta.url)
 // The same binary the library loads: a local build if there is one, else the prebuild.
-const addon = require("node-gyp-build")(fileURLToPath(new URL("..", import.meta.url)))
+const loaded = load()
+if (loaded._tag !== "Loaded") throw new Error(loaded.message)
+const addon = loaded.addon
 const v1 = Otlp.proto
 const ExportTraceServiceRequest = Otlp.ExportTraceServiceRequest
 
@@ -19,29 +19,17 @@ const INCOMING = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 type Format = "protobuf" | "json"
 
-// Collects what the export thread delivers; flush() resolves once the thread confirms the flush.
-class Sink {
-  readonly batches: Array<Buffer> = []
-  spans = 0
-  completed = 0
-  private waiters: Array<{ seq: number; resolve: () => void }> = []
-
-  readonly onBatch = (bytes: Uint8Array | null, n: number): void => {
-    if (bytes === null) {
-      this.completed = Math.max(this.completed, n)
-      this.waiters = this.waiters.filter((w) => (w.seq <= n ? (w.resolve(), false) : true))
-      return
-    }
-    this.batches.push(Buffer.from(bytes))
-    this.spans += n
+// Takes every waiting span as batches of at most maxSpans / maxBytes, settling each.
+const takeAll = (maxSpans = 512, maxBytes = 4 << 20): Array<Buffer> => {
+  const batches: Array<Buffer> = []
+  for (let batch = addon.export_take(maxSpans, maxBytes); batch !== null; batch = addon.export_take(maxSpans, maxBytes)) {
+    batches.push(Buffer.from(batch[0]))
+    expect(addon.export_settle(batch[1])).toBe(0)
   }
-
-  flush(): Promise<void> {
-    const seq = addon.exporter_flush()
-    expect(seq).toBeGreaterThan(0)
-    return new Promise((resolve) => this.waiters.push({ seq, resolve }))
-  }
+  return batches
 }
+
+const spanCount = (batch: Buffer): number => ExportTraceServiceRequest.decode(batch).resourceSpans[0].scopeSpans[0].spans.length
 
 const resource: Array<[string, string | number | boolean]> = [
   ["service.name", "checkout"],
@@ -50,18 +38,8 @@ const resource: Array<[string, string | number | boolean]> = [
   ["dt.debug", true]
 ]
 
-function start(format: Format, sink: Sink, options: Record<string, unknown> = {}): void {
-  const config = {
-    format,
-    resource,
-    scopeName: "effect-oneagent",
-    scopeVersion: "0.1.0",
-    maxBatchSpans: 512,
-    maxBatchBytes: 4 << 20,
-    intervalMs: 50,
-    ...options
-  }
-  expect(addon.exporter_start(config, sink.onBatch)).toBe(0)
+const open = (format: Format): void => {
+  expect(addon.export_open(0, format, resource, "effect-oneagent", "0.1.0", false)).toBe(0)
 }
 
 interface Created {
@@ -99,14 +77,14 @@ function createSpans(): Created {
   expect(addon.span_service_attr(h, custom, "third")).toBe(0)
   const c = addon.span_start(h, client)
   expect(c).toBeGreaterThan(0)
-  const rootTag = parseTag(addon.span_tag(h))
-  const childTag = parseTag(addon.span_tag(c))
+  const rootTag = parseTag(addon.span_tag(h) as string)
+  const childTag = parseTag(addon.span_tag(c) as string)
   expect(addon.span_fail(c, "MyError", "boom", "at query (db.ts:1)")).toBe(0)
   expect(addon.span_end(c)).toBe(0)
   expect(addon.span_end(h)).toBe(0)
   const t = addon.span_start_tagged(0, server, INCOMING, "a=b")
   expect(t).toBeGreaterThan(0)
-  const taggedTag = parseTag(addon.span_tag(t))
+  const taggedTag = parseTag(addon.span_tag(t) as string)
   expect(addon.span_end(t)).toBe(0)
   const after = BigInt(Date.now()) * 1_000_000n + 1_000_000n
   return { root: rootTag, child: childTag, tagged: taggedTag, before, after }
@@ -271,17 +249,16 @@ function decodeJson(batch: Buffer): Array<Span> {
   })
 }
 
-async function exportOnce(format: Format): Promise<{ created: Created; spans: Map<string, Span>; sink: Sink }> {
-  const sink = new Sink()
-  start(format, sink)
+function exportOnce(format: Format): { created: Created; spans: Map<string, Span>; batches: Array<Buffer> } {
+  open(format)
   try {
     const created = createSpans()
-    await sink.flush()
+    const batches = takeAll()
     const decode = format === "protobuf" ? decodeProtobuf : decodeJson
-    const spans = new Map(sink.batches.flatMap(decode).map((s) => [s.spanId, s] as const))
-    return { created, spans, sink }
+    const spans = new Map(batches.flatMap(decode).map((s) => [s.spanId, s] as const))
+    return { created, spans, batches }
   } finally {
-    expect(addon.exporter_stop()).toBe(0)
+    expect(addon.export_close()).toBe(0)
   }
 }
 
@@ -289,32 +266,26 @@ describe("native export", () => {
   const counters = new Float64Array(addon.counter_count)
 
   beforeAll(() => {
-    expect(addon.engine_init(counters, new Int32Array(addon.ids_count), 65536, 1, 0)).toBe(0)
+    expect(addon.engine_init(counters, new Int32Array(addon.ids_count), 65536, 1, 0, 0)).toBe(0)
   })
 
   afterAll(() => {
     expect(addon.engine_shutdown()).toBe(0)
-    expect(addon.exporter_stats()).toEqual([0, 0, 0, 0])
   })
 
-  it("encodes protobuf that the official definitions decode", async () => {
-    const { created, spans, sink } = await exportOnce("protobuf")
-    expect(sink.spans).toBe(3)
+  it("encodes protobuf that the official definitions decode", () => {
+    const { created, spans, batches } = exportOnce("protobuf")
+    expect(batches.reduce((n, b) => n + spanCount(b), 0)).toBe(3)
     expect(spans.size).toBe(3)
     checkSpans(spans, created)
-    const [encoded, batches, dropped, bytes] = addon.exporter_stats()
-    expect(encoded).toBe(3)
-    expect(batches).toBe(sink.batches.length)
-    expect(dropped).toBe(0)
-    expect(bytes).toBe(sink.batches.reduce((n, b) => n + b.length, 0))
   })
 
-  it("encodes OTLP/JSON lines", async () => {
-    const { created, spans, sink } = await exportOnce("json")
-    expect(sink.spans).toBe(3)
+  it("encodes OTLP/JSON lines", () => {
+    const { created, spans, batches } = exportOnce("json")
+    expect(spans.size).toBe(3)
     checkSpans(spans, created)
     // Non-finite doubles use the proto3 JSON spellings; the rest are JSON numbers.
-    const text = sink.batches.map((b) => b.toString()).join("\n")
+    const text = batches.map((b) => b.toString()).join("\n")
     expect(text).toContain('{"key":"nan","value":{"doubleValue":"NaN"}}')
     expect(text).toContain('{"key":"inf","value":{"doubleValue":"Infinity"}}')
     expect(text).toContain('{"key":"ninf","value":{"doubleValue":"-Infinity"}}')
@@ -322,9 +293,8 @@ describe("native export", () => {
     expect(text).toContain('"text \\"quoted\\"\\n\\u0001 ünï €"')
   })
 
-  it("splits batches by span count and by size", async () => {
-    const sink = new Sink()
-    start("protobuf", sink, { maxBatchSpans: 3, maxBatchBytes: 300 })
+  it("splits batches by span count and by size", () => {
+    open("protobuf")
     try {
       const t = addon.template_create("small", SERVER, 0, [])
       const key = addon.intern("payload")
@@ -333,37 +303,32 @@ describe("native export", () => {
         addon.span_attr(h, key, "x".repeat(i === 4 ? 1000 : 10), 2000)
         addon.span_end(h)
       }
-      await sink.flush()
-      expect(sink.spans).toBe(10)
-      const counts = sink.batches.map((b) => ExportTraceServiceRequest.decode(b).resourceSpans[0].scopeSpans[0].spans.length)
+      expect(addon.export_state()).toEqual([10, 0])
+      const batches = takeAll(3, 300)
+      const counts = batches.map(spanCount)
       expect(counts.reduce((a, b) => a + b, 0)).toBe(10)
       expect(Math.max(...counts)).toBeLessThanOrEqual(3)
       // Only a batch holding the one oversized span may exceed the byte limit.
-      for (const b of sink.batches) {
-        const n = ExportTraceServiceRequest.decode(b).resourceSpans[0].scopeSpans[0].spans.length
-        if (b.length > 300) expect(n).toBe(1)
-      }
+      for (const b of batches) if (b.length > 300) expect(spanCount(b)).toBe(1)
+      expect(addon.export_state()).toEqual([0, 0])
     } finally {
-      expect(addon.exporter_stop()).toBe(0)
+      addon.export_close()
     }
   })
 
-  it("refuses a second start and bad configs; flush and stop need a running exporter", () => {
-    const sink = new Sink()
-    expect(addon.exporter_flush()).toBe(-12)
-    expect(addon.exporter_stop()).toBe(-12)
-    expect(addon.exporter_start({ format: "xml" }, sink.onBatch)).toBe(-1)
-    expect(addon.exporter_start({ format: "json", resource: [[1, 2]] }, sink.onBatch)).toBe(-1)
-    expect(addon.exporter_start({ format: "json" }, "not a function")).toBe(-1)
-    start("json", sink)
-    expect(addon.exporter_start({ format: "json" }, sink.onBatch)).toBe(-10)
-    expect(addon.exporter_stop()).toBe(0)
-    expect(addon.exporter_stop()).toBe(-12)
+  it("refuses a malformed consumer, and an engine that does not run; takes nothing without a consumer", () => {
+    expect(addon.export_take(512, 0)).toBeNull()
+    expect(addon.export_settle(1)).toBe(-12)
+    expect(addon.export_open(0, "xml" as never, [], "", "", false)).toBe(-1)
+    expect(addon.export_open(0, "json", [[1, 2]] as never, "", "", false)).toBe(-1)
+    expect(addon.export_open(addon.engine_id() + 1000, "json", [], "", "", false)).toBe(-9)
+    expect(addon.engine_id()).toBeGreaterThan(0)
+    expect(addon.export_open(addon.engine_id(), "json", [], "", "", false)).toBe(0)
+    expect(addon.export_close()).toBe(0)
   })
 
-  it("delivers 50,000 spans completely", async () => {
-    const sink = new Sink()
-    start("protobuf", sink, { intervalMs: 1000 })
+  it("takes 50,000 spans completely", () => {
+    open("protobuf")
     try {
       const t = addon.template_create("stress", SERVER, 0, [])
       const key = addon.intern("n")
@@ -373,33 +338,12 @@ describe("native export", () => {
         addon.span_attr(h, key, i)
         addon.span_end(h)
       }
-      await sink.flush()
       expect(counters[4]).toBe(droppedBefore) // kCounterDroppedRing
-      expect(sink.spans).toBe(50_000)
-      const [encoded, , dropped] = addon.exporter_stats()
-      expect(encoded).toBe(50_000)
-      expect(dropped).toBe(0)
-      const decoded = sink.batches.reduce(
-        (n, b) => n + ExportTraceServiceRequest.decode(b).resourceSpans[0].scopeSpans[0].spans.length,
-        0
-      )
-      expect(decoded).toBe(50_000)
+      const batches = takeAll()
+      expect(batches.reduce((n, b) => n + spanCount(b), 0)).toBe(50_000)
+      expect(addon.export_state()).toEqual([0, 0])
     } finally {
-      expect(addon.exporter_stop()).toBe(0)
+      addon.export_close()
     }
-  })
-
-  it("delivers what is queued on stop, after the call returns", async () => {
-    const sink = new Sink()
-    start("json", sink, { intervalMs: 60_000 })
-    const t = addon.template_create("last", SERVER, 0, [])
-    addon.span_end(addon.span_start(0, t))
-    expect(addon.exporter_stop()).toBe(0)
-    expect(sink.spans).toBe(0) // the callback runs on a later turn of the event loop
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    expect(sink.spans).toBe(1)
-    expect(addon.exporter_stats()[0]).toBe(1) // a stopped exporter keeps its stats until the next start
-    // Left running: afterAll's engine_shutdown must stop it.
-    start("json", new Sink())
   })
 })

@@ -8,50 +8,8 @@ import { createRequire } from "node:module"
 import { join, resolve as resolvePath } from "node:path"
 import { fileURLToPath } from "node:url"
 
-/** @internal A finished span as `records_drain` returns it. */
-export interface RawRecord {
-  readonly traceId: string
-  readonly spanId: string
-  readonly parentSpanId: string
-  readonly traceFlags: number
-  readonly traceState: string
-  readonly name: string
-  readonly kind: number
-  readonly startTimeNs: bigint
-  readonly endTimeNs: bigint
-  readonly statusCode: number
-  readonly statusMessage: string
-  readonly attributes: Readonly<Record<string, AttributeValue | ReadonlyArray<AttributeValue>>>
-  readonly events: ReadonlyArray<{
-    readonly name: string
-    readonly timeNs: bigint
-    readonly attributes: Readonly<Record<string, AttributeValue | ReadonlyArray<AttributeValue>>>
-  }>
-  readonly links: ReadonlyArray<{
-    readonly traceId: string
-    readonly spanId: string
-    readonly attributes: Readonly<Record<string, AttributeValue | ReadonlyArray<AttributeValue>>>
-  }>
-  readonly droppedAttributesCount: number
-  readonly droppedEventsCount: number
-  readonly droppedLinksCount: number
-}
-
 /** @internal */
 export type AttributeValue = string | number | boolean
-
-/** @internal What the export thread is started with (native/export_bindings.cc). */
-export interface ExporterConfig {
-  readonly format: "protobuf" | "json"
-  readonly resource: ReadonlyArray<readonly [string, string | number | boolean]>
-  readonly scopeName: string
-  readonly scopeVersion: string
-  readonly maxBatchSpans: number
-  readonly maxBatchBytes: number
-  readonly intervalMs: number
-  /** Also hand over each batch as OTLP/JSON (the third argument of onBatch), for the console view. */
-  readonly consoleJson?: boolean
-}
 
 /**
  * @internal The whole binary, as `native/bindings.h` lists it: the one description of what crosses between
@@ -74,7 +32,6 @@ export interface Addon {
   engine_version(): [version: string, abi: number, sourceHash: string]
   intern(value: string): number
   template_create(name: string, kind: number, flags: number, attributes: ReadonlyArray<unknown>): number
-  records_drain(max: number): Array<RawRecord>
   spans_open(): Array<[handle: number, name: string, startNs: bigint]>
   /** `sampledRoot` 1: a new root the caller decided to sample (its trace id agrees with the ratio). */
   span_start(parent: number, template: number, sampledRoot?: 0 | 1): number
@@ -94,15 +51,27 @@ export interface Addon {
   unsampled_root(): number
   /** A new span id as 16 hex digits, or a negative status. */
   span_id_hex(): string | number
-  exporter_start(
-    config: ExporterConfig,
-    onBatch: (bytes: Uint8Array | null, countOrSequence: number, json?: Uint8Array) => void
+  /** The process-wide id of the engine this environment initialised (0: none), for an export worker to open. */
+  engine_id(): number
+  /**
+   * Opens this environment's consumer of an engine (engineId 0: its own): finished spans are then taken as encoded
+   * batches. 0, or a negative status.
+   */
+  export_open(
+    engineId: number,
+    format: "protobuf" | "json",
+    resource: ReadonlyArray<readonly [string, string | number | boolean]>,
+    scopeName: string,
+    scopeVersion: string,
+    jsonCopy: boolean
   ): number
-  /** A flush sequence number (≥ 1) that `onBatch(null, seq)` confirms, or a negative status. */
-  exporter_flush(): number
-  exporter_stop(): number
-  /** [spansEncoded, batchesDelivered, spansDropped, bytesDelivered] of the current or last exporter. */
-  exporter_stats(): [number, number, number, number]
+  export_close(): number
+  /** The next batch (encoded on this thread): [bytes, spans, OTLP/JSON copy?], or null when no span waits. */
+  export_take(maxSpans: number, maxBytes: number): [bytes: Uint8Array, spans: number, json?: Uint8Array] | null
+  /** Spans of taken batches that are done with (exported or dropped): room under the engine's bound again. */
+  export_settle(spans: number): number
+  /** [spans waiting to be taken, spans the consumer dropped for lack of memory]. */
+  export_state(): [waiting: number, dropped: number]
 }
 
 /** @internal The ABI the TypeScript side was written against; `engine_version()[1]` must match. */
@@ -110,7 +79,13 @@ export const ABI_VERSION = 2
 
 /** @internal */
 export type LoadResult =
-  | { readonly _tag: "Loaded"; readonly addon: Addon; readonly version: string }
+  | {
+    readonly _tag: "Loaded"
+    readonly addon: Addon
+    readonly version: string
+    /** The file it was loaded from: an export worker loads the same one, so both see the same engines. */
+    readonly path: string
+  }
   | { readonly _tag: "Failed"; readonly found: boolean; readonly message: string }
 
 const packageRoot = fileURLToPath(new URL("../..", import.meta.url))
@@ -154,10 +129,10 @@ const loadUncached = (path: string | undefined): LoadResult => {
     }
   }
   let addon: Addon
+  let file: string
   try {
-    addon = path === undefined
-      ? (require("node-gyp-build") as (dir: string) => Addon)(packageRoot)
-      : require(path) as Addon
+    file = path ?? (require("node-gyp-build") as { resolve: (dir: string) => string }).resolve(packageRoot)
+    addon = require(file) as Addon
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error)
     if (path !== undefined) {
@@ -203,5 +178,5 @@ const loadUncached = (path: string | undefined): LoadResult => {
         `the binary is from another version. Reinstall effect-oneagent. Tracing is disabled.`
     }
   }
-  return { _tag: "Loaded", addon, version }
+  return { _tag: "Loaded", addon, version, path: file }
 }

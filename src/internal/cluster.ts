@@ -1,7 +1,8 @@
 /**
- * Forkable mode on Node's `cluster` (SPEC §2): the primary initialises with `forkable: true`, does not trace
- * and runs the one export target; its workers trace, encode on their own export thread, and post the encoded
- * batches to the primary over the cluster IPC channel instead of holding a transport of their own.
+ * Forkable mode on Node's `cluster`: the primary initialises with `forkable: true`, does not trace and runs the one
+ * export target; its workers trace, encode on their own export worker, and post the encoded batches to the primary
+ * over the cluster IPC channel instead of holding a transport of their own. The IPC channel is the worker process's
+ * main thread's, so each batch (not each span) costs that thread one `process.send`.
  *
  * The primary tells its workers through the environment they inherit: `ONEAGENT_FORKABLE` is the encoding the
  * primary's target takes (`protobuf` for OTLP/HTTP, `json` for the OTLP/JSON lines file), and
@@ -14,15 +15,15 @@
  *
  * @internal
  */
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Scope from "effect/Scope"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import cluster from "node:cluster"
 import type * as ExportConfig from "../ExportConfig.ts"
-import { makeSender, reportShutdown, type Sender } from "./export.ts"
 import { notify } from "./diagnostics.ts"
+import * as Pump from "./exportPump.ts"
 import type { Runtime } from "./runtime.ts"
+import * as Senders from "./senders.ts"
 
 /** @internal Set by a forkable primary for the workers it forks: the encoding its target takes. */
 export const ENV = "ONEAGENT_FORKABLE"
@@ -79,138 +80,57 @@ export const primaryIgnoreReason =
 const message = (text: string) => `effect-oneagent export: ${text}`
 
 /**
- * The sender of a worker: each batch is posted to the primary with `process.send`. `exported` counts the spans
- * handed to the primary (the primary's stats say what reached the target); at most `maxQueueBatches` batches wait
- * for the IPC channel, more are dropped and counted.
+ * A worker's relay to its primary: each batch is posted with `process.send`, and counts as exported once the IPC
+ * channel has taken it (the primary's stats say what reached the target). The export pump awaits each batch, so at
+ * most one is in the channel at a time.
  *
  * @internal
  */
-export const workerSender = (
+export const relayToPrimary = (
   runtime: Runtime,
   format: "protobuf" | "json",
-  raw: boolean,
-  maxQueueBatches: number
-): Effect.Effect<Sender, never, Scope.Scope> =>
-  Effect.gen(function*() {
-    const diagnostic = (text: string) => notify(runtime, "diagnostic", message(text))
-    let exported = 0
-    let dropped = 0
-    let pending = 0
-    let inFlightBatches = 0
-    let closed = false
-    let disconnectedReported = false
-    let fullBatches = 0
-    let fullSpans = 0
-    // Sends settle in order; a flush waits for the ones posted before it.
-    let posted = 0
-    let settled = 0
-    let waiters: Array<{ readonly target: number; readonly done: Deferred.Deferred<void> }> = []
-
-    const settle = () => {
-      settled++
-      if (waiters.length === 0) return
-      const waiting = waiters
-      waiters = []
-      for (const waiter of waiting) {
-        if (waiter.target <= settled) Deferred.doneUnsafe(waiter.done, Effect.void)
-        else waiters.push(waiter)
-      }
-    }
-
-    const drop = (spans: number, why: string) => {
-      dropped += spans
-      diagnostic(`dropped a batch of ${spans} spans: ${why}`)
-    }
-
-    const send = (bytes: Uint8Array, spanCount: number): void => {
+  raw: boolean
+): (bytes: Uint8Array, spans: number) => Promise<boolean> => {
+  const diagnostic = (text: string) => notify(runtime, "diagnostic", message(text))
+  let disconnectedReported = false
+  return (bytes, spanCount) =>
+    new Promise<boolean>((resume) => {
       const spans = spanCount > 0 && Number.isFinite(spanCount) ? Math.floor(spanCount) : 0
-      if (closed) return drop(spans, "it was offered after shutdown")
       if (!process.connected || typeof process.send !== "function") {
-        dropped += spans
         if (!disconnectedReported) {
           disconnectedReported = true
           diagnostic(`the IPC channel to the cluster primary is closed; dropping batches (first: ${spans} spans)`)
         }
-        return
-      }
-      if (inFlightBatches >= maxQueueBatches) {
-        if (fullBatches === 0) {
-          diagnostic(`the IPC channel to the cluster primary is backed up (${maxQueueBatches} batches): ` +
-            `dropping new batches until it drains`)
-        }
-        fullBatches++
-        fullSpans += spans
-        dropped += spans
-        return
-      }
-      if (fullBatches > 0) {
-        diagnostic(`the IPC channel has room again; dropped ${fullBatches} batches (${fullSpans} spans)`)
-        fullBatches = 0
-        fullSpans = 0
+        return resume(false)
       }
       const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
       const batch: BatchMessage = format === "json"
         ? { [MESSAGE_KEY]: "batch", version: 1, format, spans, encoding: "utf8", data: buffer.toString("utf8") }
         : raw
-        // Copied: the engine's buffer may be external memory, which a serializer need not accept.
-        ? { [MESSAGE_KEY]: "batch", version: 1, format, spans, encoding: "raw", data: Buffer.from(buffer) }
+        ? { [MESSAGE_KEY]: "batch", version: 1, format, spans, encoding: "raw", data: buffer }
         : { [MESSAGE_KEY]: "batch", version: 1, format, spans, encoding: "base64", data: buffer.toString("base64") }
-      inFlightBatches++
-      pending += spans
-      posted++
-      let done = false
       const finish = (error: Error | null) => {
-        if (done) return
-        done = true
-        inFlightBatches--
-        pending -= spans
-        if (error === null) exported += spans
-        else drop(spans, `it could not be sent to the cluster primary (${error.message})`)
-        settle()
+        if (error !== null) diagnostic(`dropped a batch of ${spans} spans: it could not be sent to the cluster primary (${error.message})`)
+        resume(error === null)
       }
       try {
         process.send(batch, undefined, {}, (error: Error | null) => finish(error ?? null))
       } catch (error) {
         finish(error instanceof Error ? error : new Error(String(error)))
       }
-    }
-
-    const flush = (timeoutMillis: number): Effect.Effect<number> =>
-      Effect.suspend(() => {
-        const target = posted
-        if (settled >= target) return Effect.succeed(pending)
-        const done = Deferred.makeUnsafe<void>()
-        waiters.push({ target, done })
-        return Deferred.await(done).pipe(
-          Effect.timeoutOption(Math.max(0, timeoutMillis)),
-          Effect.map(() => pending)
-        )
-      })
-
-    // Sends still in flight when the worker shuts down are left to the channel: they either arrive or die with it.
-    yield* Effect.addFinalizer(() => Effect.sync(() => void (closed = true)))
-
-    return {
-      format,
-      send,
-      state: () => 0,
-      stats: () => ({ exported, dropped, pending }),
-      flush
-    } satisfies Sender
-  })
+    })
+}
 
 /** @internal The primary's collector, shared by every layer acquired in the primary. */
 export interface Collector {
-  readonly sender: Sender
   /** 0 when this acquisition started it, 2 when it joined a running one. */
   readonly status: 0 | 2
-  /** Spans from workers that could not be forwarded (wrong encoding, malformed message), on top of the sender's. */
+  /** The workers' spans as the primary's target received them (dropped: also malformed or too many waiting). */
   readonly stats: () => { readonly exported: number; readonly dropped: number; readonly pending: number }
 }
 
 interface Running {
   refs: number
-  readonly sender: Sender
   readonly stats: Collector["stats"]
   readonly close: Effect.Effect<void>
 }
@@ -244,26 +164,76 @@ const isBatch = (value: unknown): value is BatchMessage =>
   typeof value === "object" && value !== null && (value as Record<string, unknown>)[MESSAGE_KEY] === "batch"
 
 /**
- * Starts (or joins) the primary's collector: the sender for `resolved.target`, fed by the workers' batches. It
- * sets the environment its workers inherit, so it must run before `cluster.fork()`. The last release stops
- * listening, flushes within the shutdown deadline, reports what was not delivered and closes the sender.
+ * The workers' batches waiting for the primary's pump: bounded in spans (the primary's bufferSize) as an engine is,
+ * so a target that cannot keep up drops (and counts) new batches instead of growing the primary's memory.
+ */
+const queue = (bound: number, diagnostic: (text: string) => void) => {
+  const batches: Array<readonly [Uint8Array, number]> = []
+  let waiting = 0
+  let dropped = 0
+  let fullSince = 0
+  const source: Pump.Source = {
+    take: () => {
+      const batch = batches.shift()
+      if (batch === undefined) return null
+      waiting -= batch[1]
+      return batch
+    },
+    settle: () => {},
+    waiting: () => waiting,
+    dropped: () => 0
+  }
+  const offer = (bytes: Uint8Array, spans: number) => {
+    if (waiting + spans > bound) {
+      if (fullSince === 0) diagnostic(`${bound} spans from cluster workers are waiting for export: dropping new batches`)
+      fullSince += spans
+      dropped += spans
+      return
+    }
+    if (fullSince > 0) {
+      diagnostic(`the cluster's export has room again; dropped ${fullSince} spans`)
+      fullSince = 0
+    }
+    batches.push([bytes, spans])
+    waiting += spans
+  }
+  return { source, offer, dropped: () => dropped }
+}
+
+/**
+ * Starts (or joins) the primary's collector: the workers' batches queued for a pump (on this thread: the primary does
+ * not trace) that sends them to `resolved.target`. It sets the environment its workers inherit, so it must run
+ * before `cluster.fork()`. The last release stops listening, flushes within the shutdown deadline, reports what was
+ * not delivered and closes the sender.
  *
  * @internal
  */
 export const acquirePrimary = (
   runtime: Runtime,
-  resolved: ExportConfig.ResolvedExport
+  resolved: ExportConfig.ResolvedExport,
+  options: { readonly bufferSize: number; readonly intervalMillis: number; readonly fileMaxBytes: number }
 ): Effect.Effect<Collector, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.gen(function*() {
       if (running !== undefined) {
         running.refs++
-        return { sender: running.sender, status: 2 as const, stats: running.stats }
+        return { status: 2 as const, stats: running.stats }
       }
       stopLateCount?.()
       const diagnostic = (text: string) => notify(runtime, "diagnostic", message(text))
-      const scope = yield* Scope.make()
-      const sender = yield* makeSender(runtime, resolved).pipe(Scope.provide(scope))
+      const stats = new Float64Array(Pump.Stat.Count)
+      const sender = Senders.make(Senders.plainTarget(resolved.target, options.fileMaxBytes, Redacted.value), {
+        diagnostic: (text) => notify(runtime, "diagnostic", text),
+        verbose: (text) => notify(runtime, "verbose", text),
+        onState: (state) => void (stats[Pump.Stat.State] = state)
+      })
+      const waiting = queue(options.bufferSize, diagnostic)
+      // Each queued batch is encoded already: one is a whole batch.
+      const pump = new Pump.Pump(waiting.source, sender, {
+        intervalMillis: options.intervalMillis,
+        maxBatchSpans: 1,
+        maxBatchBytes: 0
+      }, stats)
       let rejected = 0
       let mismatchReported = false
       const seen = new WeakSet<object>()
@@ -290,7 +260,7 @@ export const acquirePrimary = (
           diagnostic(`a malformed batch of ${spans} spans from a cluster worker (pid ${worker.process.pid}) was dropped`)
           return
         }
-        sender.send(bytes, spans)
+        waiting.offer(bytes, spans)
       }
       const previous = { format: process.env[ENV], ipc: process.env[ENV_IPC] }
       process.env[ENV] = sender.format
@@ -316,16 +286,19 @@ export const acquirePrimary = (
         }
         restore(ENV, previous.format)
         restore(ENV_IPC, previous.ipc)
-        const left = yield* sender.flush(resolved.shutdownTimeoutMillis)
-        reportShutdown(runtime, left, resolved.shutdownTimeoutMillis)
-        yield* Scope.close(scope, Exit.void)
+        const left = yield* Effect.promise(() => pump.close(resolved.shutdownTimeoutMillis))
+        if (left > 0) {
+          diagnostic(`shutdown: ${left} spans could not be delivered within ${resolved.shutdownTimeoutMillis} ms ` +
+            `and were dropped`)
+        }
       })
-      const stats = () => {
-        const s = sender.stats()
-        return { exported: s.exported, dropped: s.dropped + rejected + late, pending: s.pending }
-      }
-      running = { refs: 1, sender, stats, close }
-      return { sender, status: 0 as const, stats }
+      const counts = () => ({
+        exported: stats[Pump.Stat.Exported]!,
+        dropped: stats[Pump.Stat.Dropped]! + waiting.dropped() + rejected + late,
+        pending: waiting.source.waiting() + stats[Pump.Stat.InFlight]!
+      })
+      running = { refs: 1, stats: counts, close }
+      return { status: 0 as const, stats: counts }
     }),
     () =>
       Effect.suspend(() => {

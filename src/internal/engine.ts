@@ -7,6 +7,7 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type { Addon } from "./addon.ts"
+import type { ExportCounts } from "./exporter.ts"
 
 /** @internal Options applied by the first initialisation only. */
 export interface EngineOptions {
@@ -38,12 +39,9 @@ export interface Engine {
   beforeShutdown: Effect.Effect<void>
   /** The export pipeline's view, shared by every layer that joined this engine. */
   exportState: () => 0 | 1
-  exportStats: () => {
-    readonly exported: number
-    readonly dropped: number
-    readonly pending: number
-    readonly queued?: number | undefined
-  }
+  exportStats: () => ExportCounts
+  /** Exports everything ended so far, within the deadline; returns the spans not exported by then. */
+  exportFlush: (timeoutMillis: number) => Effect.Effect<number>
   refs: number
   closed: boolean
 }
@@ -70,7 +68,10 @@ export const awaitShutdown: Effect.Effect<void> = Effect.suspend(() =>
  * @internal
  */
 export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine; status: 0 | 2 } | -1 => {
-  const counters = current?.addon === addon ? current.counters : new Float64Array(addon.counter_count)
+  // Shared memory: the export worker reads the counters too (the spans dropped at the bound, for its report).
+  const counters = current?.addon === addon
+    ? current.counters
+    : new Float64Array(new SharedArrayBuffer(addon.counter_count * Float64Array.BYTES_PER_ELEMENT))
   const ids = current?.addon === addon ? current.ids : new Int32Array(addon.ids_count)
   const status = addon.engine_init(
     counters,
@@ -98,7 +99,8 @@ export const acquire = (addon: Addon, options: EngineOptions): { engine: Engine;
     sink: undefined,
     beforeShutdown: Effect.void,
     exportState: () => 0,
-    exportStats: () => ({ exported: 0, dropped: 0, pending: 0 }),
+    exportStats: () => ({ exported: 0, dropped: 0, pending: 0, queued: 0 }),
+    exportFlush: () => Effect.succeed(0),
     refs: 1,
     closed: false
   }

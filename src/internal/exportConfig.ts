@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { sdkName, sdkVersion } from "./version.ts"
 import type {
   AttributeValue,
   ExportOptions,
@@ -46,20 +47,6 @@ export class ExportConfigError extends Data.TaggedError("ExportConfigError")<{
 export const defaultFile: string = Path.join(".traces", "traces.jsonl")
 
 /**
- * The `telemetry.sdk.name` resource attribute.
- *
- * @internal
- */
-export const sdkName = "effect-oneagent"
-
-/**
- * The `telemetry.sdk.version` resource attribute; kept in step with package.json.
- *
- * @internal
- */
-export const sdkVersion = "0.1.0"
-
-/**
  * Resolves the export configuration from options, then the environment (through the current `ConfigProvider`),
  * then the defaults.
  *
@@ -90,12 +77,8 @@ const settingsOf = (options: ExportOptions, env: Env): Effect.Effect<ResolvedSet
     const shutdownTimeoutMillis = options.shutdownTimeout === undefined
       ? defaultShutdownTimeoutMillis
       : yield* durationMillis("shutdownTimeout", options.shutdownTimeout, true)
-    const maxQueueBatches = options.maxQueueBatches ?? defaultMaxQueueBatches
-    if (!Number.isSafeInteger(maxQueueBatches) || maxQueueBatches < 1) {
-      return yield* invalid("maxQueueBatches", "must be a positive integer")
-    }
     const consoleTree = options.console ?? (env.console === undefined ? false : yield* parseFlag(env.console))
-    return { resource, shutdownTimeoutMillis, maxQueueBatches, console: consoleTree }
+    return { resource, shutdownTimeoutMillis, console: consoleTree }
   })
 
 // Untyped callers: a value of the wrong type is a configuration error, not a TypeError deep inside.
@@ -120,7 +103,6 @@ const checkTypes = (options: ExportOptions): Effect.Effect<void, ExportConfigErr
 
 const defaultTimeoutMillis = 10_000
 const defaultShutdownTimeoutMillis = 5_000
-const defaultMaxQueueBatches = 128
 
 const invalid = (setting: string, description: string) => Effect.fail(new ExportConfigError({ setting, description }))
 

@@ -8,6 +8,7 @@
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import type * as ExportConfig from "../ExportConfig.ts"
 import type * as InitResult from "../InitResult.ts"
@@ -17,17 +18,20 @@ import * as Cluster from "./cluster.ts"
 import * as DataSettings from "./dataSettings.ts"
 import { notify, tracking } from "./diagnostics.ts"
 import * as EngineModule from "./engine.ts"
-import * as Export from "./export.ts"
 import * as ExportConfigInternal from "./exportConfig.ts"
+import * as Exporter from "./exporter.ts"
+import * as FileSink from "./fileSink.ts"
 import type { CheckedOptions } from "./options.ts"
 import type { Runtime } from "./runtime.ts"
 import { samplerOf } from "./sampling.ts"
+import * as Senders from "./senders.ts"
 import * as Service from "./service.ts"
 import * as Sinks from "./sinks.ts"
+import { sdkVersion } from "./version.ts"
 import { AgentState, InitStatus } from "./states.ts"
 
 /** @internal The library's own version, the first half of `agentVersionString`. */
-export const LIBRARY_VERSION = ExportConfigInternal.sdkVersion
+export const LIBRARY_VERSION = sdkVersion
 
 /** @internal The layer options (`OneAgentSdk.Options`), as lifecycle reads them. */
 export type LifecycleOptions = Options
@@ -219,29 +223,44 @@ export const acquire = (
       } else {
         // The pipeline lives as long as the engine, which may outlive this layer when others joined it.
         const pipelineScope = yield* Scope.make()
-        const pipelineOptions = { intervalMillis: options.exportInterval ?? 1000, maxBatchSpans: 512 }
-        let pipeline: Export.Pipeline
+        const bufferSize = options.bufferSize ?? 65_536
+        const pump = { intervalMillis: options.exportInterval ?? 1000, maxBatchSpans: 512, maxBatchBytes: 4 << 20 }
+        let pipeline: Exporter.Pipeline
         if (role._tag === "Worker") {
           const { settings, warning: problem } = yield* resolveWorkerSettings(options)
           warning = problem
           if (warning !== undefined) notify(live, "diagnostic", warning)
-          pipeline = yield* Effect.gen(function*() {
-            const sender = yield* Cluster.workerSender(live, role.format, role.raw, settings.maxQueueBatches)
-            return yield* Export.start(live, engine, sender, settings, pipelineOptions)
+          pipeline = yield* Exporter.start(live, engine, {
+            target: { _tag: "Relay", format: role.format },
+            resource: settings.resource,
+            pump,
+            bufferSize,
+            console: settings.console
+          }, {
+            shutdownTimeoutMillis: settings.shutdownTimeoutMillis,
+            addonPath: loaded.path,
+            relay: Cluster.relayToPrimary(live, role.format, role.raw)
           }).pipe(Scope.provide(pipelineScope))
         } else {
           const { resolved, warning: problem } = yield* resolveExport(options)
           warning = joinWarnings(role.warning, problem)
           if (role.warning !== undefined) notify(live, "diagnostic", role.warning)
           if (problem !== undefined) notify(live, "diagnostic", problem)
-          pipeline = yield* Effect.gen(function*() {
-            const sender = yield* Export.makeSender(live, resolved)
-            return yield* Export.start(live, engine, sender, resolved, pipelineOptions)
+          pipeline = yield* Exporter.start(live, engine, {
+            target: Senders.plainTarget(resolved.target, FileSink.defaultMaxBytes, Redacted.value),
+            resource: resolved.resource,
+            pump,
+            bufferSize,
+            console: resolved.console
+          }, {
+            shutdownTimeoutMillis: resolved.shutdownTimeoutMillis,
+            addonPath: loaded.path
           }).pipe(Scope.provide(pipelineScope))
         }
         engine.beforeShutdown = Scope.close(pipelineScope, Exit.void)
         engine.exportState = pipeline.state
         engine.exportStats = pipeline.stats
+        engine.exportFlush = pipeline.flush
       }
     }
     if (mode._tag === "Memory" && engine.sink !== undefined && "spans" in engine.sink) {
@@ -275,7 +294,11 @@ const acquirePrimary = (
     const { resolved, warning } = yield* resolveExport(options)
     if (warning !== undefined) notify(primary, "diagnostic", warning)
     yield* Effect.addFinalizer(() => Effect.sync(() => void (primary.released = true)))
-    const collector = yield* Cluster.acquirePrimary(primary, resolved)
+    const collector = yield* Cluster.acquirePrimary(primary, resolved, {
+      bufferSize: options.bufferSize ?? 65_536,
+      intervalMillis: options.exportInterval ?? 1000,
+      fileMaxBytes: FileSink.defaultMaxBytes
+    })
     notify(primary, "verbose", "forkable primary: tracing is off in this process; cluster workers forked from " +
       "now on trace and send their batches here")
     return Service.make(primary, {

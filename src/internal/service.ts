@@ -13,6 +13,7 @@ import * as CustomService from "./customService.ts"
 import * as Database from "./database.ts"
 import { callSite, notify } from "./diagnostics.ts"
 import type { Engine } from "./engine.ts"
+import type { ExportCounts } from "./exporter.ts"
 import * as InProcessLink from "./inProcessLink.ts"
 import * as Messaging from "./messaging.ts"
 import * as RemoteCall from "./remoteCall.ts"
@@ -24,15 +25,6 @@ import * as WebRequest from "./webRequest.ts"
 
 /** @internal The service object: the public shape, plus its runtime under a symbol the public type does not show. */
 export type ServiceImpl = OneAgentSdk.Service & { readonly [RuntimeKey]: Runtime }
-
-/** @internal What the export pipeline reports of itself (the rest of the stats is read from the engine's counters). */
-export interface ExportCounts {
-  readonly exported: number
-  readonly dropped: number
-  readonly pending: number
-  /** Ended spans waiting in the engine, when the pipeline knows better than the engine's estimate. */
-  readonly queued?: number | undefined
-}
 
 /** @internal */
 export const emptyStats: OneAgentSdk.Stats = {
@@ -58,7 +50,7 @@ export const statsOf = (engine: Engine, exported: ExportCounts): OneAgentSdk.Sta
     spansUnsampled: c[Counter.Unsampled]!,
     spansDroppedBuffer: c[Counter.DroppedRing]!,
     attributesDropped: c[Counter.DroppedAttributes]!,
-    spansQueued: exported.queued ?? c[Counter.Queued]!,
+    spansQueued: exported.queued,
     spansExported: exported.exported,
     spansDroppedExport: exported.dropped,
     spansPendingExport: exported.pending

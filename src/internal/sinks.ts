@@ -1,12 +1,13 @@
 /**
- * Where finished spans go when the engine does not export them itself: kept in memory for the test
- * layer, or printed as trace trees to stderr (the console sink).
+ * The test layer's sink: finished spans read out of the engine as OTLP/JSON (the same encoding the file target gets)
+ * and kept in memory as plain data.
  *
  * @internal
  */
 import type * as SpanData from "../SpanData.ts"
 import type { Engine } from "./engine.ts"
-import { fromRecord, renderTree } from "./spanData.ts"
+import { sdkName, sdkVersion } from "./version.ts"
+import { spansOf, textOf } from "./spanData.ts"
 
 /** @internal */
 export interface Sink {
@@ -21,48 +22,25 @@ export interface MemorySink extends Sink {
   readonly spans: Array<SpanData.SpanData>
 }
 
-/** @internal */
+/** @internal The test layer's consumer of its engine, on the application's thread (there is no export worker). */
 export const memory = (engine: Engine): MemorySink => {
   const spans: Array<SpanData.SpanData> = []
+  const addon = engine.addon
+  addon.export_open(0, "json", [], sdkName, sdkVersion, false)
   const collect = () => {
     if (engine.closed) return
-    for (const record of engine.addon.records_drain(0)) spans.push(fromRecord(record))
-  }
-  return { spans, collect, close: collect }
-}
-
-/**
- * Prints each trace as a tree once its root span has arrived; `close` prints what is left.
- *
- * @internal
- */
-export const consoleTrees = (write: (text: string) => void) => {
-  let pending: Array<SpanData.SpanData> = []
-  const print = (spans: ReadonlyArray<SpanData.SpanData>) => {
-    if (spans.length === 0) return
-    try {
-      write(renderTree(spans) + "\n")
-    } catch {
-      // stderr closed: nothing to do
+    for (let batch = addon.export_take(4096, 0); batch !== null; batch = addon.export_take(4096, 0)) {
+      addon.export_settle(batch[1])
+      spans.push(...spansOf(textOf(batch[0])))
     }
   }
   return {
-    add: (spans: ReadonlyArray<SpanData.SpanData>) => {
-      // A trace is printed when its root arrives, or (continued from another process, so it has no root
-      // here) one batch after its last span arrived.
-      const fresh = new Set(spans.map((s) => s.traceId))
-      const done = new Set(pending.filter((s) => !fresh.has(s.traceId)).map((s) => s.traceId))
-      for (const span of spans) {
-        pending.push(span)
-        if (span.parentSpanId === undefined) done.add(span.traceId)
-      }
-      if (done.size === 0) return
-      print(pending.filter((s) => done.has(s.traceId)))
-      pending = pending.filter((s) => !done.has(s.traceId))
-    },
+    spans,
+    collect,
     close: () => {
-      print(pending)
-      pending = []
+      collect()
+      addon.export_close()
     }
   }
 }
+

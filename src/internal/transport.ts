@@ -1,26 +1,26 @@
 /**
- * OTLP/HTTP sender for batches the native engine has already encoded.
+ * OTLP/HTTP for batches the engine has already encoded: one request at a time with `node:http` / `node:https` over one
+ * keep-alive connection, gzip on request, retries of transient failures with backoff and `Retry-After`. The export
+ * pump (exportPump.ts) sends a batch and awaits its outcome before it takes the next, so there is no queue here.
+ * Plain promises, as the pump: it runs on the export worker, which starts without an Effect runtime.
+ * Redirects are not followed, so the headers (an API token) only ever reach the configured URL.
  *
- * The engine hands over `(bytes, spanCount)` on the JS thread; `offer` puts them in a fixed ring without
- * allocating, and one background fiber posts them one at a time with `node:http` / `node:https` over one keep-alive
- * connection, retrying transient failures. Every span offered ends up in exactly one of `sentSpans`, `droppedSpans`
- * or `pendingSpans`. Redirects are not followed, so the headers (an API token) only ever reach the configured URL.
- *
- * @since 0.1.0
+ * @internal
  */
-import * as Effect from "effect/Effect"
-import * as Redacted from "effect/Redacted"
-import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import * as Https from "node:https"
 import * as Zlib from "node:zlib"
-import type { OtlpHttpTarget } from "../ExportConfig.ts"
 
-/** @internal */
-export const AgentStateActive = 0
-
-/** @internal */
-export const AgentStateTemporarilyInactive = 1
+/**
+ * @internal An OTLP/HTTP receiver as the export worker gets it: header values (an API token) as plain strings, which
+ * only the requests are built from; never logged, never in a report.
+ */
+export interface HttpTarget {
+  readonly url: string
+  readonly headers: ReadonlyArray<readonly [name: string, value: string]>
+  readonly compression: "gzip" | "none"
+  readonly timeoutMillis: number
+}
 
 /** @internal */
 export interface TransportHooks {
@@ -34,8 +34,6 @@ export interface TransportHooks {
 
 /** @internal */
 export interface TransportOptions {
-  /** Ring capacity in batches; the batch in flight is not counted. */
-  readonly maxQueueBatches: number
   /** Tries per batch, the first one included. Default 6. */
   readonly maxAttempts?: number
   /** First backoff delay before jitter. Default 100 ms. */
@@ -44,43 +42,29 @@ export interface TransportOptions {
   readonly maxBackoffMillis?: number
   /** Cap on a server's `Retry-After`, so a misconfigured proxy cannot park the exporter for hours. Default 30 s. */
   readonly maxRetryAfterMillis?: number
-  /**
-   * Whether closing reports the spans it drops (default true). The export pipeline turns it off: it flushes first
-   * and makes one report of everything that could not be delivered.
-   */
-  readonly reportOnClose?: boolean
-}
-
-/** @internal */
-export interface TransportStats {
-  readonly sentSpans: number
-  readonly droppedSpans: number
-  readonly pendingSpans: number
-  readonly retries: number
-  readonly sentBatches: number
 }
 
 /** @internal */
 export interface Transport {
-  /** Synchronous and never throws; with the ring full (or after close) the batch is dropped and its spans counted. */
-  readonly offer: (body: Uint8Array, spanCount: number) => void
-  /** Waits until every batch offered before the call was sent or given up, or until the deadline. */
-  readonly flush: (timeoutMillis: number) => Effect.Effect<{ readonly pendingSpans: number }>
-  readonly stats: () => TransportStats
+  /** Sends one batch, retrying transient failures: true when the receiver accepted it, false when it was dropped
+   * (reported on the diagnostic hook). Never rejects; `abort` ends the request in flight and any wait for a retry. */
+  readonly send: (body: Uint8Array, spans: number, abort: AbortSignal) => Promise<boolean>
+  /** Retries so far. */
+  readonly retries: () => number
+  /** Closes the keep-alive sockets. */
+  readonly close: () => void
 }
 
 /**
- * Starts the sender fiber in the current scope. Closing the scope stops it; whatever is still queued or in flight
- * then is counted as dropped, so the owner calls `flush` with its deadline first.
+ * The OTLP/HTTP transport of `target`.
  *
  * @internal
  */
-export const makeOtlpHttpTransport: (
-  target: OtlpHttpTarget,
+export const makeOtlpHttpTransport = (
+  target: HttpTarget,
   hooks: TransportHooks,
-  options: TransportOptions
-) => Effect.Effect<Transport, never, Scope.Scope> = Effect.fnUntraced(function*(target, hooks, options) {
-  const capacity = Math.max(1, Math.floor(options.maxQueueBatches))
+  options: TransportOptions = {}
+): Transport => {
   const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? 6))
   const initialBackoffMillis = options.initialBackoffMillis ?? 100
   const maxBackoffMillis = options.maxBackoffMillis ?? 5_000
@@ -91,13 +75,7 @@ export const makeOtlpHttpTransport: (
   const secure = url.protocol === "https:"
   const request: (options: Http.RequestOptions) => Http.ClientRequest = secure ? Https.request : Http.request
   // One batch is in flight at a time, so one socket is reused; the second covers a reconnect while the first closes.
-  // Destroyed with the scope, so no idle socket outlives the transport.
-  const agent = yield* Effect.acquireRelease(
-    Effect.sync(() =>
-      secure ? new Https.Agent({ keepAlive: true, maxSockets: 2 }) : new Http.Agent({ keepAlive: true, maxSockets: 2 })
-    ),
-    (agent) => Effect.sync(() => agent.destroy())
-  )
+  const agent = secure ? new Https.Agent({ keepAlive: true, maxSockets: 2 }) : new Http.Agent({ keepAlive: true, maxSockets: 2 })
   const endpoint: Http.RequestOptions = {
     method: "POST",
     // The URL keeps an IPv6 literal in brackets; the socket wants the bare address.
@@ -107,30 +85,8 @@ export const makeOtlpHttpTransport: (
     agent
   }
 
-  // Ring of batches: parallel arrays, head index and size, so a batch costs no allocation and no shifting.
-  const bodies: Array<Uint8Array | undefined> = new Array(capacity).fill(undefined)
-  const counts = new Float64Array(capacity)
-  let head = 0
-  let size = 0
-
-  let queuedSpans = 0
-  let inFlightSpans = 0
-  let sentSpans = 0
-  let droppedSpans = 0
   let retries = 0
-  let sentBatches = 0
-  // Batches that entered the ring, and batches that left it for good; flush waits on the latter.
-  let accepted = 0
-  let settled = 0
-  let closed = false
-  let state: 0 | 1 = AgentStateActive
-  // One report per episode of a full ring, not one per dropped batch.
-  let fullDroppedBatches = 0
-  let fullDroppedSpans = 0
-
-  let wake: (() => void) | undefined = undefined
-  let waiters: Array<{ readonly target: number; readonly resume: () => void }> = []
-
+  let state: 0 | 1 = 0
   const diagnostic = (message: string) => call(hooks.diagnostic, `effect-oneagent export: ${message}`)
   const verbose = (message: string) => call(hooks.verbose, `effect-oneagent export: ${message}`)
   const setState = (next: 0 | 1) => {
@@ -138,90 +94,6 @@ export const makeOtlpHttpTransport: (
     state = next
     call(hooks.onState, next)
   }
-
-  const offer = (body: Uint8Array, spanCount: number): void => {
-    const spans = spanCount > 0 && Number.isFinite(spanCount) ? Math.floor(spanCount) : 0
-    if (closed) {
-      droppedSpans += spans
-      diagnostic(`dropped a batch of ${spans} spans offered after shutdown`)
-      return
-    }
-    if (size === capacity) {
-      // Spans are being dropped: the target is not keeping up, whether or not a request has failed yet.
-      setState(AgentStateTemporarilyInactive)
-      if (fullDroppedBatches === 0) {
-        diagnostic(`export queue full (${capacity} batches): dropping new batches until it drains`)
-      }
-      fullDroppedBatches++
-      fullDroppedSpans += spans
-      droppedSpans += spans
-      // While the target stays down the episode may never end: its count is also told at 10, 100, 1000, ... batches.
-      if (isPowerOfTen(fullDroppedBatches)) {
-        diagnostic(`export queue still full: dropped ${fullDroppedBatches} batches (${fullDroppedSpans} spans) so far`)
-      }
-      return
-    }
-    if (fullDroppedBatches > 0) {
-      diagnostic(`export queue has room again; dropped ${fullDroppedBatches} batches (${fullDroppedSpans} spans)`)
-      fullDroppedBatches = 0
-      fullDroppedSpans = 0
-    }
-    const tail = (head + size) % capacity
-    bodies[tail] = body
-    counts[tail] = spans
-    size++
-    queuedSpans += spans
-    accepted++
-    if (wake !== undefined) {
-      const resume = wake
-      wake = undefined
-      resume()
-    }
-  }
-
-  const notifyWaiters = () => {
-    if (waiters.length === 0) return
-    const waiting = waiters
-    waiters = []
-    for (const waiter of waiting) {
-      if (closed || waiter.target <= settled) waiter.resume()
-      else waiters.push(waiter)
-    }
-  }
-
-  const pending = () => queuedSpans + inFlightSpans
-
-  const flush = (timeoutMillis: number): Effect.Effect<{ readonly pendingSpans: number }> =>
-    Effect.suspend(() => {
-      const target = accepted
-      if (closed || settled >= target) return Effect.succeed({ pendingSpans: pending() })
-      return Effect.callback<void>((resume) => {
-        const waiter = { target, resume: () => resume(Effect.void) }
-        waiters.push(waiter)
-        return Effect.sync(() => {
-          waiters = waiters.filter((w) => w !== waiter)
-        })
-      }).pipe(
-        Effect.timeoutOption(Number.isFinite(timeoutMillis) ? Math.max(0, timeoutMillis) : 0),
-        Effect.map(() => ({ pendingSpans: pending() }))
-      )
-    })
-
-  const stats = (): TransportStats => ({
-    sentSpans,
-    droppedSpans,
-    pendingSpans: pending(),
-    retries,
-    sentBatches
-  })
-
-  const nextBatch = Effect.callback<void>((resume) => {
-    if (size > 0) return resume(Effect.void)
-    wake = () => resume(Effect.void)
-    return Effect.sync(() => {
-      wake = undefined
-    })
-  })
 
   const retryAfterMillis = (value: string | null): number | undefined => {
     if (value === null) return undefined
@@ -238,41 +110,39 @@ export const makeOtlpHttpTransport: (
     return Math.round(base / 2 + Math.random() * (base / 2))
   }
 
-  // Header values leave their Redacted wrapper only here, once; the object never leaves this closure except into
-  // the requests built from it.
+  // The object never leaves this closure except into the requests built from it.
   const headers: Record<string, string> = {}
-  for (const [name, value] of target.headers) headers[name.toLowerCase()] = Redacted.value(value)
+  for (const [name, value] of target.headers) headers[name.toLowerCase()] = value
   headers["content-type"] = "application/x-protobuf"
   if (gzip) headers["content-encoding"] = "gzip"
 
-  const post = (payload: Uint8Array): Effect.Effect<Outcome> =>
-    Effect.promise((interrupted) =>
-      postOnce(
-        () => request({ ...endpoint, headers: { ...headers, "content-length": String(payload.byteLength) } }),
-        payload,
-        target.timeoutMillis,
-        interrupted
-      )
+  const post = (payload: Uint8Array, abort: AbortSignal): Promise<Outcome> =>
+    postOnce(
+      () => request({ ...endpoint, headers: { ...headers, "content-length": String(payload.byteLength) } }),
+      payload,
+      target.timeoutMillis,
+      abort
     )
 
-  // Returns whether the batch was accepted by the receiver.
-  const send = Effect.fnUntraced(function*(body: Uint8Array, spans: number) {
+  const send = async (body: Uint8Array, spans: number, abort: AbortSignal): Promise<boolean> => {
     let payload = body
     if (gzip) {
-      // Compress before the first try so retries reuse the bytes; zlib's async API keeps it off the JS thread.
-      const compressed = yield* Effect.result(gzipBytes(body))
-      if (compressed._tag === "Failure") {
-        diagnostic(`gzip failed (${compressed.failure.message}); dropped a batch of ${spans} spans`)
+      try {
+        // Compressed before the first try so retries reuse the bytes; zlib's async API keeps it off this thread.
+        payload = await gzipBytes(body)
+      } catch (error) {
+        diagnostic(`gzip failed (${error instanceof Error ? error.message : String(error)}); dropped a batch of ${spans} spans`)
         return false
       }
-      payload = compressed.success
     }
     for (let attempt = 1;; attempt++) {
-      const outcome = yield* post(payload)
+      if (abort.aborted) return false
+      const outcome = await post(payload, abort)
       if (outcome.status >= 200 && outcome.status < 300) {
-        setState(AgentStateActive)
+        setState(0)
         return true
       }
+      if (abort.aborted) return false
       const reason = outcome.status === 0 ? outcome.error : `HTTP ${outcome.status}`
       if (outcome.error !== undefined && outcome.hint !== undefined) {
         diagnostic(`${where} failed with ${reason} (not retryable: ${outcome.hint}); dropped a batch of ${spans} spans`)
@@ -289,62 +159,16 @@ export const makeOtlpHttpTransport: (
         diagnostic(`${where} failed ${attempt} times, last with ${reason}; dropped a batch of ${spans} spans`)
         return false
       }
-      setState(AgentStateTemporarilyInactive)
+      setState(1)
       const delay = retryAfterMillis(outcome.retryAfter) ?? backoffMillis(attempt)
       retries++
       verbose(`${where} failed with ${reason}; retry ${attempt} of ${maxAttempts - 1} in ${delay} ms`)
-      yield* Effect.sleep(delay)
+      await sleep(delay, abort)
     }
-  })
+  }
 
-  const run = Effect.gen(function*() {
-    while (true) {
-      if (size === 0) yield* nextBatch
-      const body = bodies[head]!
-      const spans = counts[head]
-      bodies[head] = undefined
-      head = (head + 1) % capacity
-      size--
-      queuedSpans -= spans
-      inFlightSpans = spans
-      const ok = yield* send(body, spans)
-      // Moved from in flight to its final counter in one synchronous step, so the counts always add up.
-      if (ok) {
-        sentSpans += spans
-        sentBatches++
-      } else {
-        droppedSpans += spans
-      }
-      inFlightSpans = 0
-      settled++
-      notifyWaiters()
-    }
-  }).pipe(
-    // The exporter's own work must never show up as spans.
-    Effect.withTracerEnabled(false)
-  )
-
-  // Registered before the fork, so it runs after the fiber has been interrupted (finalizers run in reverse order).
-  yield* Effect.addFinalizer(() =>
-    Effect.sync(() => {
-      closed = true
-      if (fullDroppedBatches > 0) {
-        diagnostic(`export queue was full until shutdown; dropped ${fullDroppedBatches} batches (${fullDroppedSpans} spans)`)
-      }
-      const lost = queuedSpans + inFlightSpans
-      bodies.fill(undefined)
-      size = 0
-      queuedSpans = 0
-      inFlightSpans = 0
-      droppedSpans += lost
-      if (lost > 0 && options.reportOnClose !== false) diagnostic(`shut down with ${lost} spans not exported; they are dropped`)
-      notifyWaiters()
-    })
-  )
-  yield* Effect.forkScoped(run)
-
-  return { offer, flush, stats } satisfies Transport
-})
+  return { send, retries: () => retries, close: () => agent.destroy() }
+}
 
 // internal
 
@@ -427,9 +251,20 @@ const describeError = (error: unknown): { readonly error: string; readonly hint:
   return { error: `network error ${code}`, hint }
 }
 
-const gzipBytes = (body: Uint8Array): Effect.Effect<Uint8Array, Error> =>
-  Effect.callback<Uint8Array, Error>((resume) => {
-    Zlib.gzip(body, (error, result) => resume(error === null ? Effect.succeed(result) : Effect.fail(error)))
+const gzipBytes = (body: Uint8Array): Promise<Uint8Array> =>
+  new Promise((resolve, reject) => Zlib.gzip(body, (error, result) => (error === null ? resolve(result) : reject(error))))
+
+// Waits for a retry, or less when the export shuts down.
+const sleep = (millis: number, abort: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (abort.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      abort.removeEventListener("abort", done)
+      resolve()
+    }
+    const timer = setTimeout(done, millis)
+    abort.addEventListener("abort", done, { once: true })
   })
 
 // Diagnostics name the receiver without query string or credentials, which may carry secrets.
@@ -451,9 +286,4 @@ const call = <A>(hook: (a: A) => void, a: A): void => {
   }
 }
 
-// 10, 100, 1000, ...
-const isPowerOfTen = (n: number): boolean => {
-  if (n < 10) return false
-  while (n % 10 === 0) n /= 10
-  return n === 1
-}
+

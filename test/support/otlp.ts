@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import * as ChildProcess from "node:child_process"
 import * as Http from "node:http"
 import { createRequire } from "node:module"
 import type { AddressInfo } from "node:net"
@@ -237,3 +238,65 @@ export const withSdk = <A, E>(
     yield* Scope.close(scope, Exit.void)
     return { result, sdk, diagnostics, verbose, closeMillis: performance.now() - started }
   })
+
+// ---------------------------------------------------------------------------------------------------------------
+// A receiver in a child process (test/fixtures/otlp-receiver.ts)
+
+export interface ChildReceiver {
+  readonly url: string
+  /** Spans accepted so far, and when each request arrived (Date.now() in the receiver). */
+  readonly spans: () => number
+  readonly arrivals: Array<{ readonly spans: number; readonly at: number; readonly names: ReadonlyArray<string> }>
+  /** Waits until `n` spans have arrived, or fails after `timeoutMillis`. */
+  readonly received: (n: number, timeoutMillis?: number) => Effect.Effect<void, Error>
+  readonly reply: (reply: "stall" | number) => void
+}
+
+export const childReceiver: Effect.Effect<ChildReceiver, never, Scope.Scope> = Effect.acquireRelease(
+  Effect.callback<{ readonly child: ChildProcess.ChildProcess; readonly receiver: ChildReceiver }>((resume) => {
+    const child = ChildProcess.fork(new URL("../fixtures/otlp-receiver.ts", import.meta.url), {
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      execArgv: []
+    })
+    const arrivals: Array<{ spans: number; at: number; names: ReadonlyArray<string> }> = []
+    let total = 0
+    const waiters: Array<{ readonly n: number; readonly done: () => void }> = []
+    child.on("message", (message: { port?: number; spans?: number; at?: number; names?: ReadonlyArray<string> }) => {
+      if (message.port !== undefined) {
+        resume(Effect.succeed({
+          child,
+          receiver: {
+            url: `http://127.0.0.1:${message.port}`,
+            spans: () => total,
+            arrivals,
+            received: (n, timeoutMillis = 20_000) =>
+              Effect.callback<void, Error>((done) => {
+                if (total >= n) return done(Effect.void)
+                const forget = () => {
+                  clearTimeout(timer)
+                  const at = waiters.indexOf(waiter)
+                  if (at >= 0) waiters.splice(at, 1)
+                }
+                const waiter = { n, done: () => (forget(), done(Effect.void)) }
+                const timer = setTimeout(() => {
+                  forget()
+                  done(Effect.fail(new Error(`${total} of ${n} spans arrived within ${timeoutMillis} ms`)))
+                }, timeoutMillis)
+                waiters.push(waiter)
+                return Effect.sync(forget)
+              }),
+            reply: (reply) => void child.send({ reply })
+          }
+        }))
+        return
+      }
+      total += message.spans ?? 0
+      arrivals.push({ spans: message.spans ?? 0, at: message.at ?? 0, names: message.names ?? [] })
+      for (const waiter of waiters.splice(0)) {
+        if (total >= waiter.n) waiter.done()
+        else waiters.push(waiter)
+      }
+    })
+  }),
+  ({ child }) => Effect.sync(() => void child.kill())
+).pipe(Effect.map(({ receiver }) => receiver))
