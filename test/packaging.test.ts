@@ -8,6 +8,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -28,7 +29,12 @@ const effectVersion: string =
 // Node 24 from devDependencies, whichever Node runs vitest.
 const node24 = join(root, "node_modules", ".bin", "node")
 const platform = `${process.platform}-${process.arch}`
-const prebuild = join("prebuilds", platform, "effect-oneagent.node")
+// The binary this machine loads (linux-x64, glibc); the package holds one per target.
+const prebuild = join("prebuilds", platform, "effect-oneagent.glibc.node")
+const prebuilds = readdirSync(join(root, "prebuilds"), { recursive: true, encoding: "utf8" })
+  .filter((file) => file.endsWith(".node"))
+  .map((file) => join("prebuilds", file))
+  .sort()
 
 // npm exports its own settings to the scripts it runs (npm_config_local_prefix, npm_package_*, ...): a nested
 // npm would take them as its own and act on this repository, so children get the environment without them.
@@ -128,7 +134,7 @@ describe("packaging", () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
     it("loads the engine from prebuilds/ with PREBUILDS_ONLY=1 (build/ ignored) and traces", async () => {
-      expect(existsSync(join(root, prebuild)), `${prebuild} is missing: run npm run build:native`).toBe(true)
+      expect(existsSync(join(root, prebuild)), `${prebuild} is missing: run npm run prebuild:all`).toBe(true)
       const result = await smoke(fixtures, dir, [node24], pathToFileURL(join(root, "src", "index.ts")).href, {
         PREBUILDS_ONLY: "1"
       })
@@ -176,7 +182,8 @@ describe("packaging", () => {
         "native/addon.cc"
       ]))
       expect(packed.filter((p) => /^(build|test|examples|bench|node_modules|\.ci|\.traces)\//.test(p))).toEqual([])
-      expect(packed.filter((p) => p.endsWith(".node"))).toEqual([prebuild])
+      expect(prebuilds).toContain(prebuild)
+      expect(packed.filter((p) => p.endsWith(".node")).sort()).toEqual(prebuilds)
       // Every file the exports map names is in the tarball.
       const targets = [pkg.exports["."].types, pkg.exports["."].default, pkg.exports["./package.json"]]
       for (const target of targets) expect(packed).toContain(target.replace(/^\.\//, ""))
@@ -194,11 +201,21 @@ describe("packaging", () => {
       const { stdout } = await run(node24, [
         "--input-type=module",
         "-e",
-        `const config = await import("effect-oneagent/ExportConfig")
-         const internal = await import("effect-oneagent/internal/addon").then(() => "exported", (e) => e.code)
-         console.log(JSON.stringify({ sdkName: config.sdkName, internal }))`
+        `const { ExportConfig } = await import("effect-oneagent")
+         const hidden = (specifier) => import(specifier).then(() => "exported", (e) => e.code)
+         console.log(JSON.stringify({
+           sdkName: ExportConfig.sdkName,
+           module: await hidden("effect-oneagent/ExportConfig"),
+           internal: await hidden("effect-oneagent/internal/addon"),
+           viewer: await hidden("effect-oneagent/viewer/cli")
+         }))`
       ], { cwd: project })
-      expect(JSON.parse(stdout)).toEqual({ sdkName: "effect-oneagent", internal: "ERR_PACKAGE_PATH_NOT_EXPORTED" })
+      expect(JSON.parse(stdout)).toEqual({
+        sdkName: "effect-oneagent",
+        module: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+        internal: "ERR_PACKAGE_PATH_NOT_EXPORTED",
+        viewer: "ERR_PACKAGE_PATH_NOT_EXPORTED"
+      })
     }, 30_000)
 
     it("type-checks a TypeScript consumer against dist/*.d.ts", async () => {
@@ -221,8 +238,7 @@ describe("packaging", () => {
       writeFileSync(
         join(project, "consumer.ts"),
         `import { Effect } from "effect"
-import { ChannelType, InitResult, OneAgentSdk, OneAgentTest } from "effect-oneagent"
-import * as ExportConfig from "effect-oneagent/ExportConfig"
+import { ChannelType, ExportConfig, InitResult, OneAgentSdk, OneAgentTest, RemoteCall } from "effect-oneagent"
 
 type IsAny<T> = 0 extends 1 & T ? true : false
 const program: Effect.Effect<number, never, OneAgentSdk> = Effect.succeed(1).pipe(
@@ -240,7 +256,9 @@ const notAny: [IsAny<typeof OneAgentSdk>, IsAny<typeof InitResult.STATUS_INITIAL
 ]
 const status: 0 = InitResult.STATUS_INITIALIZED
 const file: string = ExportConfig.defaultFile
-export const all = [program, notAny, status, file, OneAgentTest.layer()]
+// The family module and the static on the service are the same combinator.
+const same: typeof RemoteCall.traceOutgoing = OneAgentSdk.traceOutgoingRemoteCall
+export const all = [program, notAny, status, file, same, OneAgentTest.layer()]
 `
       )
       await run(node24, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], {

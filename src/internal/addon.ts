@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { readdirSync } from "node:fs"
+import { existsSync, readdirSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join, resolve as resolvePath } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -93,7 +93,8 @@ const require = createRequire(import.meta.url)
 const cache = new Map<string, LoadResult>()
 
 /**
- * Loads the addon from `prebuilds/` (or a local build) once per path, never throwing.
+ * Loads the engine once per path, never throwing: `path` (the `nativeModulePath` option), else the first of
+ * {@link candidates} that loads.
  *
  * @internal
  */
@@ -103,10 +104,59 @@ export const load = (path?: string): LoadResult => {
   const key = path ?? packageRoot
   let result = cache.get(key)
   if (result === undefined) {
-    result = loadUncached(path)
+    result = path !== undefined ? loadFile(path, true) : loadShipped()
     cache.set(key, result)
   }
   return result
+}
+
+/**
+ * The C library of this process on Linux, as detect-libc decides it: the running process's report names glibc's
+ * version when glibc runs it. Not which loader files exist (a glibc host can have musl's installed, and a musl
+ * container may lack /etc/alpine-release). Undefined elsewhere.
+ *
+ * @internal
+ */
+export const linuxLibc = (): "glibc" | "musl" | undefined => {
+  if (process.platform !== "linux") return undefined
+  try {
+    // (excludeNetwork is in Node 20.13+ and 22; older typings lack it.)
+    const report = process.report as NodeJS.ProcessReport & { excludeNetwork: boolean }
+    // Without the network section the report takes about a millisecond instead of ten.
+    const excluded = report.excludeNetwork
+    report.excludeNetwork = true
+    try {
+      const header = (report.getReport() as { header?: { glibcVersionRuntime?: unknown } }).header
+      return typeof header?.glibcVersionRuntime === "string" ? "glibc" : "musl"
+    } finally {
+      report.excludeNetwork = excluded
+    }
+  } catch {
+    // A runtime without process.report (or one that refuses it): glibc is by far the likelier.
+    return "glibc"
+  }
+}
+
+/**
+ * The binaries to try, in order: a local build (unless `PREBUILDS_ONLY` is set, as for installed packages), then the
+ * prebuild for this platform and architecture, tagged with the C library on Linux.
+ *
+ * @internal
+ */
+export const candidates = (): Array<string> => {
+  const platform = `${process.platform}-${process.arch}`
+  const libc = linuxLibc()
+  const files = [
+    ...(process.env.PREBUILDS_ONLY ? [] : [join(packageRoot, "build", "Release", "effect_oneagent.node")]),
+    join(packageRoot, "prebuilds", platform, libc === undefined ? "effect-oneagent.node" : `effect-oneagent.${libc}.node`)
+  ]
+  return files.filter((file) => {
+    try {
+      return existsSync(file)
+    } catch {
+      return false
+    }
+  })
 }
 
 const prebuiltPlatforms = (): Array<string> => {
@@ -117,44 +167,51 @@ const prebuiltPlatforms = (): Array<string> => {
   }
 }
 
-const loadUncached = (path: string | undefined): LoadResult => {
+const loadShipped = (): LoadResult => {
+  const files = candidates()
+  const failures: Array<string> = []
+  for (const file of files) {
+    const result = loadFile(file, false)
+    if (result._tag === "Loaded") return result
+    failures.push(result.message)
+  }
+  const platform = `${process.platform}-${process.arch}${linuxLibc() === "musl" ? " (musl)" : ""}`
+  const shipped = prebuiltPlatforms()
+  return {
+    _tag: "Failed",
+    found: false,
+    message: `The effect-oneagent native engine could not be loaded (${
+      failures.length > 0 ? failures.join("; ") : `no binary for ${platform}`
+    }). The package ships prebuilt binaries for ${shipped.join(", ") || "no platform"}; on others, ` +
+      `\`npm rebuild effect-oneagent\` builds one from source (needs python3, make and a C++20 compiler). ` +
+      `Tracing is disabled; the application runs unchanged.`
+  }
+}
+
+const loadFile = (file: string, given: boolean): LoadResult => {
   // require() would run a JavaScript file given here: only a native module is loaded.
-  if (path !== undefined && !path.endsWith(".node")) {
+  if (!file.endsWith(".node")) {
     return {
       _tag: "Failed",
       found: false,
-      message: `The effect-oneagent native engine could not be loaded: nativeModulePath ${path} is not a .node file. ` +
-        `Point it at the package's prebuilds/${process.platform}-${process.arch}/effect-oneagent.node (or a build of ` +
-        `it), or leave it unset. Tracing is disabled; the application runs unchanged.`
+      message: `The effect-oneagent native engine could not be loaded: nativeModulePath ${file} is not a .node file. ` +
+        `Point it at the package's prebuilds/${process.platform}-${process.arch}/ binary (or a build of it), or leave ` +
+        `it unset. Tracing is disabled; the application runs unchanged.`
     }
   }
   let addon: Addon
-  let file: string
   try {
-    file = path ?? (require("node-gyp-build") as { resolve: (dir: string) => string }).resolve(packageRoot)
     addon = require(file) as Addon
   } catch (error) {
     const reason = error instanceof Error ? error.message.split("\n")[0] : String(error)
-    if (path !== undefined) {
-      return {
-        _tag: "Failed",
-        found: false,
-        message: `The effect-oneagent native engine could not be loaded from nativeModulePath ${path} (${reason}). ` +
-          `Point nativeModulePath at the package's prebuilds/${process.platform}-${process.arch}/effect-oneagent.node ` +
-          `(or a build of it), or leave it unset. Tracing is disabled; the application runs unchanged.`
-      }
-    }
-    const shipped = prebuiltPlatforms()
-    const platform = `${process.platform}-${process.arch}`
     return {
       _tag: "Failed",
       found: false,
-      message: `The effect-oneagent native engine could not be loaded (${reason}). ` +
-        (shipped.includes(platform)
-          ? `A prebuilt binary for ${platform} is in prebuilds/ but did not load; `
-          : `The package ships prebuilt binaries for ${shipped.join(", ") || "no platform"}, not ${platform}; `) +
-        `build it from source with \`npm rebuild effect-oneagent\` (needs python3, make and a C++20 compiler). ` +
-        `Tracing is disabled; the application runs unchanged.`
+      message: given
+        ? `The effect-oneagent native engine could not be loaded from nativeModulePath ${file} (${reason}). Point ` +
+          `nativeModulePath at the package's prebuilds/${process.platform}-${process.arch}/ binary (or a build of ` +
+          `it), or leave it unset. Tracing is disabled; the application runs unchanged.`
+        : `${file}: ${reason}`
     }
   }
   let version: string
@@ -166,8 +223,8 @@ const loadUncached = (path: string | undefined): LoadResult => {
     return {
       _tag: "Failed",
       found: false,
-      message: `${path ?? "The module node-gyp-build found"} is not the effect-oneagent native engine ` +
-        `(it has no engine_version). Tracing is disabled; the application runs unchanged.`
+      message: `${file} is not the effect-oneagent native engine (it has no engine_version). Tracing is disabled; ` +
+        `the application runs unchanged.`
     }
   }
   if (abi !== ABI_VERSION) {

@@ -85,13 +85,16 @@ export const start = (
   const ringDrops = watchRingDrops(counters, config.bufferSize, hooks.diagnostic)
   const options = { ...config.pump, takeAt: Math.floor(config.bufferSize / 2) }
   const pump = new Pump(source, sender, options, stats, (batch: Batch) => {
-    ringDrops()
     trees?.add(spansOf(textOf(batch[2] ?? batch[0])))
-  }, ringDrops)
+  })
+  // Its own timer: while a batch waits for a target that does not answer, spans keep being dropped, and said.
+  const watch = setInterval(ringDrops, 250)
+  watch.unref?.()
   return {
     flush: (target, timeoutMillis) => pump.flush(target, timeoutMillis),
     close: async (timeoutMillis) => {
       const undelivered = await pump.close(timeoutMillis)
+      clearInterval(watch)
       ringDrops()
       trees?.close()
       addon.export_close()

@@ -34,6 +34,8 @@ export type Batch = readonly [bytes: Uint8Array, spans: number, json?: Uint8Arra
 export interface Sender {
   /** The encoding it takes: OTLP protobuf (HTTP) or OTLP/JSON (the file). */
   readonly format: "protobuf" | "json"
+  /** Batches it takes at once (default 1): a receiver answers requests on several connections in parallel. */
+  readonly concurrency?: number | undefined
   /** Sends one batch: true when delivered, false when dropped (reported by the sender). Never rejects; `abort` ends
    * it early (shutdown past its deadline). */
   readonly send: (bytes: Uint8Array, spans: number, abort: AbortSignal) => Promise<boolean>
@@ -75,6 +77,7 @@ export class Pump {
   private readonly onBatch: ((batch: Batch) => void) | undefined
   private readonly onIdle: (() => void) | undefined
   private flushes: Array<{ readonly target: number; readonly done: () => void }> = []
+  private readonly sending = new Set<Promise<void>>()
   private closing = false
   private stopped = false
   private wake: (() => void) | undefined = undefined
@@ -112,7 +115,7 @@ export class Pump {
   }
 
   private settleFlushes(): void {
-    if (this.flushes.length === 0 || this.stats[Stat.InFlight] !== 0) return
+    if (this.flushes.length === 0 || this.sending.size > 0) return
     const empty = this.source.waiting() === 0
     this.flushes = this.flushes.filter((f) => {
       if (!this.stopped && !empty && this.taken() < f.target) return true
@@ -130,24 +133,30 @@ export class Pump {
   private async run(): Promise<void> {
     const { maxBatchBytes, maxBatchSpans, intervalMillis } = this.options
     const takeAt = Math.max(1, Math.min(maxBatchSpans, this.options.takeAt ?? maxBatchSpans))
+    const concurrency = Math.max(1, this.sender.concurrency ?? 1)
     while (!this.stopped) {
-      const urgent = this.closing || this.flushes.length > 0
-      if (urgent || this.source.waiting() >= takeAt || Date.now() >= this.due) {
-        const batch = this.source.take(maxBatchSpans, maxBatchBytes)
-        if (batch !== null) {
-          await this.sendOne(batch)
-          continue
+      // A target that fails gets one batch at a time (the one being retried) until it answers again.
+      const room = this.stats[Stat.State] === 1 ? 1 : concurrency
+      if (this.sending.size < room) {
+        const urgent = this.closing || this.flushes.length > 0
+        if (urgent || this.source.waiting() >= takeAt || Date.now() >= this.due) {
+          const batch = this.source.take(maxBatchSpans, maxBatchBytes)
+          if (batch !== null) {
+            this.send(batch)
+            continue
+          }
+          this.due = Date.now() + intervalMillis
+          if (this.closing && this.sending.size === 0) this.stopped = true
+          this.settleFlushes()
+          if (this.stopped) return
         }
-        this.due = Date.now() + intervalMillis
-        if (this.closing) this.stopped = true
-        this.settleFlushes()
-        if (this.stopped) return
       }
       try {
         this.onIdle?.()
       } catch {
         // a report hook must not stop the export
       }
+      // Waits a poll step, or less when a send completes or a flush or the close asks.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.wake = undefined
@@ -161,26 +170,29 @@ export class Pump {
     }
   }
 
-  private async sendOne(batch: Batch): Promise<void> {
+  private send(batch: Batch): void {
     const [bytes, spans] = batch
     const stats = this.stats
     stats[Stat.Taken] += spans
-    stats[Stat.InFlight] = spans
+    stats[Stat.InFlight] += spans
     try {
       this.onBatch?.(batch)
     } catch {
       // the console view is best effort; the target has the data
     }
-    let ok = false
-    try {
-      ok = await this.sender.send(bytes, spans, this.abort.signal)
-    } catch {
-      ok = false
-    }
-    stats[ok ? Stat.Exported : Stat.Dropped] += spans
-    if (ok) stats[Stat.Batches]++
-    stats[Stat.InFlight] = 0
-    this.source.settle(spans)
+    const sent: Promise<void> = this.sender.send(bytes, spans, this.abort.signal).then(
+      (ok) => ok,
+      () => false
+    ).then((ok) => {
+      stats[ok ? Stat.Exported : Stat.Dropped] += spans
+      if (ok) stats[Stat.Batches]++
+      stats[Stat.InFlight] -= spans
+      this.source.settle(spans)
+      this.sending.delete(sent)
+      this.settleFlushes()
+      this.signal()
+    })
+    this.sending.add(sent)
   }
 
   /**
@@ -214,6 +226,8 @@ export class Pump {
     this.abort.abort()
     this.signal()
     await this.running
+    // Aborted, the sends still in flight end at once, dropped and counted.
+    await Promise.all(this.sending)
     const all = Number.MAX_SAFE_INTEGER
     for (let batch = this.source.take(4096, all); batch !== null; batch = this.source.take(4096, all)) {
       this.stats[Stat.Taken] += batch[1]

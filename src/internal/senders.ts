@@ -37,11 +37,19 @@ export interface SenderHooks {
   readonly onState: (state: 0 | 1) => void
 }
 
+/**
+ * Requests in flight at once to an HTTP receiver: a receiver that decodes one batch while the next is encoded and
+ * sent keeps up with a burst that one request at a time would leave waiting.
+ *
+ * @internal
+ */
+export const httpConcurrency = 4
+
 /** @internal The sender for `target`; `close` releases its sockets or file. */
 export const make = (target: PlainTarget, hooks: SenderHooks, transport?: TransportOptions): Sender => {
   if (target._tag === "OtlpHttp") {
-    const http = makeOtlpHttpTransport(target, hooks, transport)
-    return { format: "protobuf", send: http.send, close: http.close }
+    const http = makeOtlpHttpTransport(target, hooks, { concurrency: httpConcurrency, ...transport })
+    return { format: "protobuf", send: http.send, close: http.close, concurrency: httpConcurrency }
   }
   const file = FileSink.open(target.path, { maxBytes: target.maxBytes, diagnostic: hooks.diagnostic })
   return { format: "json", send: (bytes) => Promise.resolve(file.write(bytes)), close: file.close }

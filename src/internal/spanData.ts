@@ -157,7 +157,7 @@ const escapeControls = (line: string): string =>
  */
 export const renderTree = (spans: ReadonlyArray<SpanData>): string => {
   const lines: Array<string> = []
-  const visit = (span: SpanData, depth: number) => {
+  const line = (span: SpanData, depth: number) => {
     const mark = span.status.code === "error"
       ? `✗ ${span.status.message}`
       : span.attributes["effect.fiber.interrupted"] === true
@@ -165,13 +165,16 @@ export const renderTree = (spans: ReadonlyArray<SpanData>): string => {
       : "✓"
     const attrs = keyAttributes.filter((k) => k in span.attributes && !span.name.includes(String(span.attributes[k])))
       .map((k) => `${k}=${formatValue(span.attributes[k]!)}`)
-    const custom = Object.keys(span.attributes).filter((k) => !standardPrefixes.some((p) => k.startsWith(p))).map((k) => `${k}=${formatValue(span.attributes[k]!)}`)
+    const custom = Object.keys(span.attributes).filter((k) => !standardPrefixes.some((p) => k.startsWith(p)))
+      .map((k) => `${k}=${formatValue(span.attributes[k]!)}`)
     const details = [...attrs, ...custom].join(" ")
+    // Past a readable depth the indentation stops growing and the depth is written instead: a trace thousands of
+    // spans deep costs lines of bounded length.
+    const indent = depth <= maxIndent ? "  ".repeat(depth) : `${"  ".repeat(maxIndent)}[depth ${depth}] `
     lines.push(escapeControls(
-      `${"  ".repeat(depth)}${depth === 0 ? "" : "└─ "}${span.name} [${span.kind}] ${span.durationMillis.toFixed(2)} ms ${mark}` +
+      `${indent}${depth === 0 ? "" : "└─ "}${span.name} [${span.kind}] ${span.durationMillis.toFixed(2)} ms ${mark}` +
         (details === "" ? "" : `  ${details}`)
     ))
-    for (const child of children.get(`${span.traceId}/${span.spanId}`) ?? []) visit(child, depth + 1)
   }
   // Every span's children, found once: the tree of a large trace takes time linear in its spans.
   const children = new Map<string, Array<SpanData>>()
@@ -188,10 +191,19 @@ export const renderTree = (spans: ReadonlyArray<SpanData>): string => {
     // printed (a late child).
     const continued = root.parentSpanId === undefined ? "" : ` (continued from span ${root.parentSpanId})`
     lines.push(escapeControls(`trace ${root.traceId}${continued}`))
-    visit(root, 1)
+    // Depth first without recursion: a chain of any depth cannot overflow the stack.
+    const stack: Array<readonly [SpanData, number]> = [[root, 1]]
+    while (stack.length > 0) {
+      const [span, depth] = stack.pop()!
+      line(span, depth)
+      const below = children.get(`${span.traceId}/${span.spanId}`)
+      if (below !== undefined) for (let i = below.length - 1; i >= 0; i--) stack.push([below[i]!, depth + 1])
+    }
   }
   return lines.join("\n")
 }
+
+const maxIndent = 40
 
 /** @internal The UTF-8 text of an encoded batch (OTLP/JSON). */
 export const textOf = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")

@@ -42,6 +42,8 @@ export interface TransportOptions {
   readonly maxBackoffMillis?: number
   /** Cap on a server's `Retry-After`, so a misconfigured proxy cannot park the exporter for hours. Default 30 s. */
   readonly maxRetryAfterMillis?: number
+  /** Batches sent at once (sockets kept). Default 1. */
+  readonly concurrency?: number
 }
 
 /** @internal */
@@ -74,8 +76,11 @@ export const makeOtlpHttpTransport = (
   const url = new URL(target.url)
   const secure = url.protocol === "https:"
   const request: (options: Http.RequestOptions) => Http.ClientRequest = secure ? Https.request : Http.request
-  // One batch is in flight at a time, so one socket is reused; the second covers a reconnect while the first closes.
-  const agent = secure ? new Https.Agent({ keepAlive: true, maxSockets: 2 }) : new Http.Agent({ keepAlive: true, maxSockets: 2 })
+  // One keep-alive socket per batch in flight (the pump sends a few at once), and one to cover a reconnect.
+  const sockets = (options.concurrency ?? 1) + 1
+  const agent = secure
+    ? new Https.Agent({ keepAlive: true, maxSockets: sockets })
+    : new Http.Agent({ keepAlive: true, maxSockets: sockets })
   const endpoint: Http.RequestOptions = {
     method: "POST",
     // The URL keeps an IPv6 literal in brackets; the socket wants the bare address.
