@@ -148,7 +148,9 @@ export const otelSystemName: (vendor: string) => string = Sql.otelSystemName
 export const maskLiterals: (statement: string, vendor?: string) => string = Sql.maskLiterals
 
 /**
- * The operation of a statement (its first keyword, upper-cased), for the span name.
+ * The operation of a statement (its first keyword, upper-cased), for the span name: undefined when the first word is
+ * not a SQL keyword that starts a statement (`SELECT`, `INSERT`, `WITH`, `CALL`, `BEGIN`, ...), so that text from
+ * anywhere cannot make a span shape per word.
  *
  * @since 0.1.0
  * @category attributes

@@ -44,7 +44,7 @@ export type AttributeValue = string | number | boolean
  *
  * ```ts
  * import { Effect } from "effect"
- * import * as ExportConfig from "effect-oneagent/ExportConfig"
+ * import { ExportConfig } from "effect-oneagent"
  *
  * const resolved = ExportConfig.resolve({ endpoint: "http://localhost:4318", serviceName: "checkout" })
  * // resolved target url => "http://localhost:4318/v1/traces"
@@ -206,7 +206,7 @@ export const sdkVersion: string = Version.sdkVersion
  *
  * ```ts
  * import { ConfigProvider, Effect } from "effect"
- * import * as ExportConfig from "effect-oneagent/ExportConfig"
+ * import { ExportConfig } from "effect-oneagent"
  *
  * const program = ExportConfig.resolve().pipe(
  *   Effect.provideService(

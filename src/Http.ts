@@ -45,7 +45,7 @@ import { notify, report } from "./internal/diagnostics.ts"
 import { EngineSpan } from "./internal/effectTracer.ts"
 import { type Runtime, runtimeOf } from "./internal/runtime.ts"
 import * as Span from "./internal/span.ts"
-import { CurrentSpan, type SpanRef } from "./internal/spanRef.ts"
+import { CurrentSpan, currentSpanOf, type SpanRef } from "./internal/spanRef.ts"
 import * as Web from "./internal/webRequest.ts"
 import { OneAgentSdk } from "./OneAgentSdk.ts"
 import * as WebRequest from "./WebRequest.ts"
@@ -79,12 +79,12 @@ export interface Middleware {
  *
  * **Details**
  *
- * The span records the full URL (query parameters in `UrlParams.CurrentRedactedNames` redacted), the
- * method, the request headers (also redacting `Headers.CurrentRedactedNames`), the client address, the
+ * The span records the full URL, the method, the request headers, the client address, the
  * route the router matched (`http.route`, and the span is renamed `GET /orders/:id`), the status code and
- * the response headers. A 5xx response fails the span, with the app's failure as its exception when
- * there was one; a 4xx (a `RouteNotFound` 404 included) does not; a client abort (499) marks it
- * interrupted.
+ * the response headers, with credentials redacted by the SDK's rule (`redactNames`, docs/security.md) and
+ * by effect/http's `Headers.CurrentRedactedNames` and `UrlParams.CurrentRedactedNames`. A 5xx response
+ * fails the span, with the app's failure as its exception when there was one; a 4xx (a `RouteNotFound`
+ * 404 included) does not; a client abort (499) marks it interrupted.
  *
  * Give a {@link WebRequest.WebApplicationInfo}, or its options: the info is then created once per SDK
  * and lives as long as the SDK does.
@@ -152,9 +152,10 @@ export const layerServerTracerDisabled: Layer.Layer<never> = Layer.succeed(HttpM
  * **Details**
  *
  * The span is named after the method and records the full URL, the request headers, the status code and
- * the response headers, with the same redactions as effect/http (`Headers.CurrentRedactedNames`,
- * `UrlParams.CurrentRedactedNames`, `Redacted` URL parameters). A status code ≥ 400 fails it, and so
- * does a transport error. It ends when the response's head arrives, before the body is read.
+ * the response headers, with the SDK's redactions (`redactNames`) and effect/http's
+ * (`Headers.CurrentRedactedNames`, `UrlParams.CurrentRedactedNames`, `Redacted` URL parameters). A status
+ * code ≥ 400 fails it, and so does a transport error. It ends when the response's head arrives, before
+ * the body is read.
  *
  * effect/http's own client span (and its `traceparent`/`b3` headers) is turned off for the requests
  * traced here. The request is left alone, and effect/http traces it as usual, where
@@ -302,12 +303,13 @@ const traceServer = <E, R>(
           startOptions = { ...startOptions, stringTag: undefined, traceState: undefined }
           if (!(effectSpan instanceof RequestSpan)) warnDuplicate(runtime)
         }
-        const parent = fiber.getRef(CurrentSpan)
+        const parent = currentSpanOf(fiber)
         const ref = Span.start(runtime, parent, startOptions, serverOperation, Span.effectParent(effectSpan))
         if (ref === undefined) return self
         // Unsampled: the request's handlers run in its context, and nothing of it is recorded.
         if (ref.handle === 0) return ref === parent ? self : Effect.provideService(self, CurrentSpan, ref)
-        const current = span = new RequestSpan(runtime, ref, options.method, redactedNames)
+        // Renamed `GET /orders/:id` once routed; a method outside the known ones is named `HTTP`, as its span.
+        const current = span = new RequestSpan(runtime, ref, Web.methodOf(runtime, options.method).name, redactedNames)
         return Effect.provideService(Effect.provideService(self, CurrentSpan, current), Tracer.ParentSpan, current)
       }),
       (exit) => span?.close(exit)
@@ -394,8 +396,8 @@ const redactedUrlNames = (
   return out ?? names
 }
 
-// Applies effect/http's redacted header names on top of the SDK's own (which always redacts
-// Authorization, Cookie and Set-Cookie). Allocates only when a header matches.
+// Applies effect/http's redacted header names on top of the SDK's own rule (redaction.ts, which covers effect's
+// defaults too), so a name either one redacts is redacted. Allocates only when a header matches.
 const redactHeaders = (
   headers: Readonly<Record<string, string | ReadonlyArray<string>>>,
   names: ReadonlyArray<string | RegExp>

@@ -24,7 +24,8 @@ import type { OutgoingTaggable, Tracer } from "./Tracers.ts"
 export const DYNATRACE_HTTP_HEADER_NAME: "X-dynaTrace" = internal.DYNATRACE_HTTP_HEADER_NAME
 
 /**
- * Headers recorded as `[REDACTED]` whatever the configuration says.
+ * Headers recorded as `[REDACTED]` whatever the configuration says. Besides them, any header, query parameter or
+ * request parameter whose name looks like a credential is redacted (the `redactNames` option; docs/security.md).
  *
  * @since 0.1.0
  * @category constants
@@ -84,6 +85,7 @@ export interface WebApplicationInfo extends WebApplicationInfoOptions {
 export interface IncomingWebRequestOptions<A = unknown> {
   /** The full URL, or the path and query when the scheme and host come from the `Host` header. */
   readonly url: string
+  /** A method outside `knownHttpMethods` is recorded as `_OTHER` (its span named `HTTP`), as OpenTelemetry asks. */
   readonly method: string
   /** Request headers; `traceparent`/`tracestate` or `X-dynaTrace` continue the caller's trace. */
   readonly headers?: Headers | undefined
@@ -105,6 +107,7 @@ export interface IncomingWebRequestOptions<A = unknown> {
  */
 export interface OutgoingWebRequestOptions<A = unknown> {
   readonly url: string
+  /** A method outside `knownHttpMethods` is recorded as `_OTHER` (its span named `HTTP`), as OpenTelemetry asks. */
   readonly method: string
   readonly headers?: Headers | undefined
   /** Derives the status code from the traced effect's result (combinator form). */
@@ -216,7 +219,11 @@ export const traceIncoming: {
  *
  * const call = WebRequest.outgoingHeaders.pipe(
  *   Effect.map((headers) => ({ status: 204, sent: Object.keys(headers) })), // stands in for fetch(url, { headers })
- *   WebRequest.traceOutgoing({ url: "https://payments.internal/charge", method: "POST", statusCode: (r) => r.status }),
+ *   WebRequest.traceOutgoing({
+ *     url: "https://payments.internal/charge",
+ *     method: "POST",
+ *     statusCode: (response: { status: number }) => response.status
+ *   }),
  *   CustomService.trace({ method: "checkout", service: "Cart" })
  * )
  *

@@ -2,9 +2,8 @@ import { assert, describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit } from "effect"
 import { Worker } from "node:worker_threads"
 import { ChannelType, Database, OneAgentSdk, OneAgentTest } from "../src/index.ts"
-
-const withTest = <A, E, R>(self: Effect.Effect<A, E, R>, options?: Parameters<typeof OneAgentTest.layer>[0]) =>
-  self.pipe(Effect.provide(OneAgentTest.layer(options)))
+import { withTest } from "./support/sdk.ts"
+import { patienceMillis } from "./support/wait.ts"
 
 const northwind = {
   name: "Northwind",
@@ -14,7 +13,8 @@ const northwind = {
 const incoming = { method: "list", service: "Orders", endpoint: "rpc://orders" } as const
 
 // Database.operationOf of each statement, in a worker that is stopped after `millis`: code that never returns (a
-// backtracking regex) fails the test instead of hanging it.
+// backtracking regex) fails the test instead of hanging it. The bound only ends that wait: one pass takes
+// milliseconds, backtracking over these statements would take longer than anyone waits.
 const operationsInWorker = (statements: ReadonlyArray<string>, millis: number) =>
   Effect.callback<ReadonlyArray<string | undefined>, Error>((resume) => {
     const worker = new Worker(
@@ -142,9 +142,9 @@ describe("Database", () => {
         `${comments} \n select 1`,
         `/* a */ /*/ b */ update t`,
         `/* unterminated select`
-      ], 10_000)
+      ], patienceMillis)
       expect(operations).toEqual([undefined, "SELECT", "UPDATE", undefined])
-    }), 20_000)
+    }), 30_000)
 
   it("maskLiterals: [ quotes identifiers only where the vendor does; binary, money, q-quoted and nested-comment literals", () => {
     const mask = Database.maskLiterals

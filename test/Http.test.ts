@@ -1,6 +1,6 @@
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Schedule } from "effect"
+import { Effect, Layer } from "effect"
 import {
   FetchHttpClient,
   HttpClient,
@@ -13,6 +13,7 @@ import {
 import * as Http from "node:http"
 import { OneAgentHttp, OneAgentSdk, OneAgentTest, type SpanData } from "../src/index.ts"
 import { receiver } from "./support/otlp.ts"
+import { eventually } from "./support/wait.ts"
 
 const app = { webServerName: "test-server", applicationId: "OrderApi", contextRoot: "/" } as const
 
@@ -62,12 +63,12 @@ const env = (options: { readonly effectServerSpans?: boolean; readonly diagnosti
 
 // The spans `select` picks, once there are `count` of them: a server span ends after its response is
 // written, which can be after the client has read it.
+// No event says a span ended: the recording is polled (the bound only ends a wait for what must happen).
 const settled = (select: (span: SpanData.SpanData) => boolean, count = 1) =>
   Effect.flatMap(OneAgentTest.OneAgentTest, (test) =>
-    test.spans.pipe(
-      Effect.map((spans) => spans.filter(select)),
-      Effect.filterOrFail((spans) => spans.length >= count),
-      Effect.retry({ schedule: Schedule.spaced("5 millis"), times: 400 })
+    eventually(
+      `${count} such span(s) recorded`,
+      test.spans.pipe(Effect.map((spans) => spans.filter(select)), Effect.map((spans) => spans.length >= count ? spans : undefined))
     ))
 
 const server = (path: string) => (span: SpanData.SpanData) => span.kind === "server" && span.attributes["url.path"] === path

@@ -16,8 +16,7 @@ import {
   OneAgentTest,
   SpanData
 } from "../src/index.ts"
-
-const withTest = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(OneAgentTest.layer()))
+import { withTest } from "./support/sdk.ts"
 
 const remote = { method: "m", service: "svc", endpoint: "rpc://svc" } as const
 const channel = { type: ChannelType.TCP_IP, endpoint: "db.internal:5432" } as const
@@ -51,6 +50,11 @@ const throwingProxy = new Proxy({}, {
     throw new Error("hostile: getPrototypeOf")
   }
 })
+const throwingToString = {
+  toString: () => {
+    throw new Error("hostile: toString")
+  }
+}
 const hostileValues: ReadonlyArray<readonly [string, unknown]> = [
   ["a number", 42],
   ["an object", { a: 1 }],
@@ -61,11 +65,7 @@ const hostileValues: ReadonlyArray<readonly [string, unknown]> = [
   ["a bigint", 10n ** 30n],
   ["NaN", NaN],
   ["an array", ["a", 1]],
-  ["an object whose toString throws", {
-    toString: () => {
-      throw new Error("hostile: toString")
-    }
-  }],
+  ["an object whose toString throws", throwingToString],
   ["a Proxy that throws on every access", throwingProxy]
 ]
 
@@ -226,34 +226,153 @@ const uses: ReadonlyArray<readonly [string, Use]> = [
       })).pipe(Effect.orDie, Effect.withSpan("s"))]
 ]
 
-// Runs every use with one hostile value on one layer; returns what went wrong, one line per use.
-const tryAll = (value: unknown, strict: boolean) =>
+// Runs every use with one hostile value on one layer; returns what went wrong, one line per use, and, given the
+// layer's messages, what each use reported (diagnostics as "D …", verbose messages as "V …").
+const tryAll = (value: unknown, strict: boolean, messages?: Messages) =>
   Effect.gen(function*() {
     const problems: Array<string> = []
+    const reports: Record<string, Array<string>> = {}
     for (const [name, use] of uses) {
-      let effect: Effect.Effect<string, unknown, OneAgentSdk | Scope.Scope>
-      try {
-        effect = use(value)
-      } catch (error) {
-        problems.push(`${name}: threw while building the effect: ${String((error as Error)?.message ?? "?")}`)
-        continue
+      const seen = { diagnostics: messages?.diagnostics.length ?? 0, verbose: messages?.verbose.length ?? 0 }
+      const problem = yield* tryOne(name, use, value, strict)
+      if (problem !== undefined) problems.push(problem)
+      if (messages !== undefined) {
+        reports[name] = [
+          ...messages.diagnostics.slice(seen.diagnostics).map((m) => `D ${m}`),
+          ...messages.verbose.slice(seen.verbose).map((m) => `V ${m}`)
+        ]
       }
-      const exit = yield* Effect.exit(Effect.scoped(effect))
-      if (Exit.isSuccess(exit)) {
-        if (exit.value !== "ran") problems.push(`${name}: the result changed to ${String(exit.value)}`)
-        continue
-      }
-      const error = Cause.squash(exit.cause) as { _tag?: string; message?: string }
-      // The strict layer reports misuse as a OneAgentMisuseError; anything else is a crash of the library.
-      if (strict && error?._tag === "OneAgentMisuseError") continue
-      problems.push(`${name}: ${error?._tag ?? (error as Error)?.name ?? "error"}: ${error?.message ?? String(error)}`)
     }
-    return problems
+    return { problems, reports }
   })
+
+const tryOne = (name: string, use: Use, value: unknown, strict: boolean) =>
+  Effect.gen(function*() {
+    let effect: Effect.Effect<string, unknown, OneAgentSdk | Scope.Scope>
+    try {
+      effect = use(value)
+    } catch (error) {
+      return `${name}: threw while building the effect: ${String((error as Error)?.message ?? "?")}`
+    }
+    const exit = yield* Effect.exit(Effect.scoped(effect))
+    if (Exit.isSuccess(exit)) return exit.value === "ran" ? undefined : `${name}: the result changed to ${String(exit.value)}`
+    const error = Cause.squash(exit.cause) as { _tag?: string; message?: string }
+    // The strict layer reports misuse as a OneAgentMisuseError; anything else is a crash of the library.
+    if (strict && error?._tag === "OneAgentMisuseError") return undefined
+    return `${name}: ${error?._tag ?? (error as Error)?.name ?? "error"}: ${error?.message ?? String(error)}`
+  })
+
+// What the production layer reports for each use given `v`: exactly these messages, in this order. A use that takes
+// any value (Effect's own APIs, optional settings) reports nothing.
+const expectedReports = (label: string, v: unknown): Record<string, Array<string>> => {
+  const typeName = v === null ? "null" : typeof v
+  const unreadable = v === throwingProxy
+  const objectLike = (typeof v === "object" && v !== null) || v === undefined
+  const d = (message: string) => `D ${message}`
+  const notAString = (api: string, field: string) => [d(`${api}: "${field}" must be a string, got ${typeName}`)]
+  const optionalString = (api: string, field: string) => v === undefined ? [] : notAString(api, field)
+  const notParsed = (api: string) => [`V ${api}: the incoming tag could not be parsed; a new trace was started`]
+  // A tag in a header or message property: absent, or a value that cannot be made a string, is no tag at all.
+  const carriedTag = (api: string) =>
+    v === undefined || v === null || v === throwingToString || unreadable ? [] : notParsed(api)
+  const channel = (api: string) =>
+    unreadable ? [d(`${api}: "channel" could not be read`)] : [d(`${api}: "channel" must be { type: ChannelType, endpoint?: string }`)]
+  const headers = (api: string, what = "headers", of = "header names to values") =>
+    unreadable ? [d(`${api}: ${what} could not be read`)] : objectLike ? [] : [d(`${api}: ${what} must be an object of ${of}`)]
+  const statusCode = (api: string, optional: boolean) =>
+    (optional && v === undefined) || Number.isInteger(v) ? [] : [d(`${api}.setStatusCode: expects an integer status code`)]
+  const attribute = [d("addCustomRequestAttribute: expects a non-empty string key and an int, float or string value")]
+  // How a thrown value is described: its type (or class) and its string form, each as far as it can be had.
+  const thrown: Record<string, string> = {
+    "a number": "number: 42",
+    "an object": `Object: {"a":1}`,
+    "undefined": "undefined: undefined",
+    "null": "object: null",
+    "a symbol": "symbol: Symbol(s)",
+    "a function": `function: () => "f"`,
+    "a bigint": "bigint: 1000000000000000000000000000000",
+    "NaN": "number: NaN",
+    "an array": "Array: a,1",
+    "an object whose toString throws": "Object: ",
+    "a Proxy that throws on every access": "unknown: "
+  }
+  const unreadableOptions = v === null || v === undefined
+    ? `Cannot read properties of ${v} (reading 'method')`
+    : unreadable
+    ? "hostile: get"
+    : undefined
+  return {
+    "traceIncomingRemoteCall(options)": unreadableOptions !== undefined
+      ? [d(`traceIncomingRemoteCall: its arguments could not be read (${unreadableOptions}); nothing is traced`)]
+      : ["method", "service", "endpoint"].map((field) => d(`traceIncomingRemoteCall: "${field}" must be a string, got undefined`)),
+    "traceIncomingRemoteCall({ method })": notAString("traceIncomingRemoteCall", "method"),
+    "traceIncomingRemoteCall({ endpoint })": notAString("traceIncomingRemoteCall", "endpoint"),
+    "traceIncomingRemoteCall({ stringTag })": v === undefined ? [] : notParsed("traceIncomingRemoteCall"),
+    "traceIncomingRemoteCall({ byteTag })": v === undefined ? [] : notParsed("traceIncomingRemoteCall"),
+    "traceIncomingRemoteCall({ traceState })": [],
+    "traceOutgoingRemoteCall({ channel })": channel("traceOutgoingRemoteCall"),
+    "traceOutgoingRemoteCall({ channel.endpoint })": optionalString("traceOutgoingRemoteCall", "channel.endpoint"),
+    "traceCustomService({ service })": notAString("traceCustomService", "service"),
+    "scoped traceCustomService({ method })": notAString("traceCustomService", "method"),
+    "addCustomRequestAttribute(key)": attribute,
+    "addCustomRequestAttribute(value)": typeof v === "number" ? [] : attribute,
+    "createDatabaseInfo({ vendor })": notAString("traceSqlDatabaseRequest", "vendor"),
+    "createDatabaseInfo({ channel })": channel("traceSqlDatabaseRequest"),
+    "traceSqlDatabaseRequest(info)": [d("traceSqlDatabaseRequest: expects a DatabaseInfo created by the SDK")],
+    "traceSqlDatabaseRequest(statement)": [d(`traceSqlDatabaseRequest: "statement" must be a string`)],
+    "traceSqlDatabaseRequest({ rowsReturned })": [],
+    "traceSqlDatabaseRequest(options)": v === null
+      ? ["rowsReturned", "roundTripCount"].map((field) =>
+        d(`traceSqlDatabaseRequest: deriving end data failed: TypeError: Cannot read properties of null (reading '${field}')`)
+      )
+      : unreadable
+      ? [1, 2].map(() => d("traceSqlDatabaseRequest: deriving end data failed: Error: hostile: get"))
+      : [],
+    "traceSqlDatabaseRequest({ rowsReturned }) throwing it": [
+      d(`traceSqlDatabaseRequest: deriving end data failed: ${thrown[label]}`)
+    ],
+    "SqlDatabaseRequestTracer.setRowsReturned": [],
+    "createWebApplicationInfo({ contextRoot })": notAString("traceIncomingWebRequest", "contextRoot"),
+    "traceIncomingWebRequest({ url })": notAString("traceIncomingWebRequest", "url"),
+    "traceIncomingWebRequest({ method })": [],
+    "traceIncomingWebRequest({ headers })": headers("traceIncomingWebRequest"),
+    "traceIncomingWebRequest({ remoteAddress })": optionalString("traceIncomingWebRequest", "remoteAddress"),
+    "traceIncomingWebRequest({ route })": [],
+    "traceIncomingWebRequest({ parameters })": headers("traceIncomingWebRequest", "parameters", "names to values"),
+    "traceIncomingWebRequest({ headers: { traceparent } })": carriedTag("traceIncomingWebRequest"),
+    "traceIncomingWebRequest({ statusCode })": statusCode("traceIncomingWebRequest", true),
+    "traceOutgoingWebRequest({ url })": notAString("traceOutgoingWebRequest", "url"),
+    "traceOutgoingWebRequest({ method })": [],
+    "traceOutgoingWebRequest({ headers })": headers("traceOutgoingWebRequest"),
+    "OutgoingWebRequestTracer.setStatusCode": statusCode("traceOutgoingWebRequest", false),
+    "OutgoingWebRequestTracer.addResponseHeaders": headers("traceOutgoingWebRequest.addResponseHeaders"),
+    "IncomingWebRequestTracer.addParameter": [],
+    "Tracer.markFailed": [],
+    "createMessagingSystemInfo({ destinationType })": [
+      ...notAString("traceOutgoingMessage", "destinationType"),
+      d(`traceOutgoingMessage: "destinationType" must be "QUEUE" or "TOPIC"`)
+    ],
+    "traceOutgoingMessage({ vendorMessageId })": optionalString("traceOutgoingMessage", "vendorMessageId"),
+    "traceIncomingMessageProcess({ properties })": [],
+    "traceIncomingMessageProcess({ properties: { dtdTraceTagInfo } })": carriedTag("traceIncomingMessageProcess"),
+    "traceInProcessLink(link)": unreadable
+      ? [d("traceInProcessLink: its arguments could not be read (hostile: getPrototypeOf); nothing is traced")]
+      : [d("traceInProcessLink: expected an InProcessLink from createInProcessLink")],
+    "Effect.withSpan(name)": [],
+    "Effect.annotateCurrentSpan(key, value)": [],
+    "Effect.withSpan({ attributes })": [],
+    "an Effect span event's attributes": []
+  }
+}
+
+interface Messages {
+  readonly diagnostics: Array<string>
+  readonly verbose: Array<string>
+}
 
 // The production layer with every message captured.
 const production = (options: OneAgentSdkOptions = {}) => {
-  const messages = { diagnostics: [] as Array<string>, verbose: [] as Array<string> }
+  const messages: Messages = { diagnostics: [], verbose: [] }
   const layer = OneAgentSdk.layer({
     diagnosticCallback: (m) => messages.diagnostics.push(m),
     verboseCallback: (m) => messages.verbose.push(m),
@@ -268,16 +387,15 @@ describe("bad input through the public API", () => {
       it.effect(`${label}: the production layer runs every effect unchanged`, () =>
         Effect.gen(function*() {
           const { layer, messages } = production()
-          const problems = yield* tryAll(value, false).pipe(Effect.provide(layer))
+          const { problems, reports } = yield* tryAll(value, false, messages).pipe(Effect.provide(layer))
           expect(problems, problems.join("\n")).toEqual([])
-          // Not silently accepted either: something was reported for the uses that cannot take this value.
-          const reported = messages.diagnostics.length + messages.verbose.length
-          if (typeof value !== "string") expect(reported).toBeGreaterThan(0)
+          // Not silently accepted either: each use that cannot take this value reports exactly why, and nothing else.
+          expect(reports).toEqual(expectedReports(label, value))
         }))
 
       it.effect(`${label}: the strict layer fails only with OneAgentMisuseError`, () =>
         Effect.gen(function*() {
-          const problems = yield* tryAll(value, true).pipe(withTest)
+          const { problems } = yield* tryAll(value, true).pipe(withTest)
           expect(problems, problems.join("\n")).toEqual([])
         }))
     }
@@ -397,10 +515,9 @@ describe("bad input through the public API", () => {
         expect(yield* ran.pipe(OneAgentSdk.traceCustomService({ method: huge, service: huge }))).toBe("ran")
         const [span] = yield* test.spans
         expect(span!.name).toBe("m".repeat(250))
-        expect(span!.attributes["oneagent.truncated"]).toEqual([
-          "oneagent.custom_service.name",
-          "oneagent.custom_service.method"
-        ])
+        expect(new Set(span!.attributes["oneagent.truncated"] as Array<string>)).toEqual(
+          new Set(["span.name", "oneagent.custom_service.name", "oneagent.custom_service.method"])
+        )
       }).pipe(withTest), 30_000)
   })
 
@@ -571,7 +688,11 @@ describe("bad input through the public API", () => {
         expect(proto!.parentSpanId).toBeUndefined() // "__proto__" is not a traceparent header
         expect(arrays!.parentSpanId).toBeUndefined() // two traceparent values joined do not parse
         expect(arrays!.attributes["http.request.header.x-a"]).toEqual(["1", "2"])
-        expect(lots!.droppedAttributesCount).toBeGreaterThan(0) // past maxAttributes: counted, not kept
+        // Past what one request records under names of its own, the rest are kept in one attribute: the span keeps
+        // room for the application's attributes.
+        expect(Object.keys(lots!.attributes).filter((k) => k.startsWith("http.request.header.")).length).toBeLessThanOrEqual(64)
+        expect(String(lots!.attributes["oneagent.web.other_request_headers"])).toMatch(/^x-h\d+: v\n/)
+        expect(lots!.droppedAttributesCount).toBe(0)
         expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined()
       }).pipe(withTest))
 
@@ -771,13 +892,11 @@ describe("bad input through the public API", () => {
         const db = yield* OneAgentSdk.createDatabaseInfo(database)
         const conditions = Array.from({ length: 60_000 }, (_, i) => `c${i} = '${secret}${i}'`)
         const statement = `SELECT * FROM t WHERE ${conditions.join(" OR ")}`
-        const started = performance.now()
+        // How long masking takes is measured in bench/; here, what it leaves.
         yield* Effect.void.pipe(OneAgentSdk.traceSqlDatabaseRequest(db, statement), inService)
-        const millis = performance.now() - started
         const text = String((yield* test.span("SELECT orders")).attributes["db.query.text"])
         expect(text).not.toContain(secret)
         expect([...text].length).toBeLessThanOrEqual(4096)
-        expect(millis).toBeLessThan(500)
       }).pipe(Effect.scoped, (self) => self.pipe(Effect.provide(OneAgentTest.layer({ maskSqlLiterals: true })))))
   })
 

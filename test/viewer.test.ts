@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { defaultOutput, main, readSpans } from "../src/viewer/cli.ts"
 import { escapeHtml, renderHtml, scriptJson } from "../src/viewer/html.ts"
 import { addLine, buildTraces, emptySpanSet, normalizeId, parseNanos, parseText, type Span } from "../src/viewer/model.ts"
+import { decodeJsonLines, spansOf } from "./support/otlp.ts"
 
 const exec = promisify(execFile)
 const root = fileURLToPath(new URL("..", import.meta.url))
@@ -380,6 +381,30 @@ describe("effect-oneagent view (CLI)", () => {
     expect(readFileSync(output, "utf8")).toContain(`"source":"stdin"`)
   })
 
+  it("ends lines only at \\n: U+2028 and U+2029 inside a JSON string, CRLF and chunks cut anywhere are read", async () => {
+    // Valid JSON that other writers (and this library's engine before it escaped them) put in a file unescaped.
+    const raw = line([
+      {
+        spanId: "00000000000000b1",
+        name: "GET /search",
+        start: 0,
+        end: 10,
+        attributes: [{ key: "q", value: { stringValue: "a\u2028b\u2029c" } }]
+      },
+      { spanId: "00000000000000b2", parentSpanId: "00000000000000b1", name: "db", start: 1, end: 5 }
+    ])
+    expect(raw).toContain("\u2028")
+    const text = `${raw}\r\n${line([{ traceId: "a".repeat(32), spanId: "00000000000000c1", name: "other", start: 0, end: 1 }])}`
+    // Cut into 7-byte chunks, so lines and multi-byte characters span chunks.
+    const bytes = Buffer.from(text, "utf8")
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => bytes.subarray(i * 7, i * 7 + 7))
+    const set = await readSpans(Readable.from(chunks))
+    expect([set.lines, set.malformedLines]).toEqual([2, 0])
+    expect(buildTraces(set.spans)).toHaveLength(2)
+    expect(set.spans.find((s) => s.name === "GET /search")!.attributes)
+      .toContainEqual(expect.objectContaining({ key: "q", value: "a\u2028b\u2029c" }))
+  })
+
   it("streams a large file line by line", async () => {
     const lines = Array.from({ length: 2_000 }, (_, i) =>
       line([
@@ -407,11 +432,7 @@ describe("effect-oneagent view (CLI)", () => {
     const output = join(dir, "main.html")
     expect(stdout.trim()).toBe(output)
     const lines = readFileSync(traces, "utf8").trim().split("\n")
-    const spans: Array<{ traceId: string; spanId: string; name: string }> = lines.flatMap((l) =>
-      JSON.parse(l).resourceSpans.flatMap((rs: { scopeSpans: Array<{ spans: Array<{ traceId: string; spanId: string; name: string }> }> }) =>
-        rs.scopeSpans.flatMap((ss) => ss.spans)
-      )
-    )
+    const spans = spansOf(decodeJsonLines(readFileSync(traces, "utf8")))
     expect(spans.length).toBeGreaterThanOrEqual(8)
     const traceCount = new Set(spans.map((s) => s.traceId)).size
     expect(stderr).toContain(`warning: skipped 2 malformed lines of ${lines.length + 2}`)

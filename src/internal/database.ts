@@ -50,7 +50,7 @@ export const start = (
   const keyword = Sql.operationOf(text)
   const template = Info.templateOf(state, keyword, undefined, () => {
     const list = new AttributeList().addAll(state.attributes).add("db.operation.name", keyword)
-    const name = keyword === undefined ? spanName(info.name) : spanName(keyword, " ", info.name)
+    const name = list.name(keyword === undefined ? spanName(info.name) : spanName(keyword, " ", info.name, "first"))
     return fromList(list, name, Kind.Client, StartFlag.RequireParent)
   })
   return {

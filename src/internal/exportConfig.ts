@@ -10,8 +10,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Os from "node:os"
 import * as Path from "node:path"
+import { hostName } from "./environment.ts"
 import { sdkName, sdkVersion } from "./version.ts"
 import type {
   AttributeValue,
@@ -311,7 +311,8 @@ const parseHttpUrl = (setting: string, raw: string): Effect.Effect<URL, ExportCo
     return invalid(setting, "is not a valid absolute URL")
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    return invalid(setting, `must be an http or https URL, got the scheme "${url.protocol}"`)
+    // Not quoted: "<token>:x" parses as a URL whose scheme is the token.
+    return invalid(setting, "must be an http or https URL")
   }
   if (url.username !== "" || url.password !== "") {
     return invalid(setting, "must not contain credentials; pass them as headers")
@@ -358,17 +359,19 @@ const header = (
     // Not quoted: "Authorization: Api-Token x=y" would put the token in the name.
     return invalid(setting, `${position} has an invalid header name`)
   }
+  // Named by position: a name from a list that was split in the wrong place may be a piece of a token.
   if (!headerValue.test(value)) {
-    return invalid(setting, `the value of header "${name}" contains a line break or NUL`)
+    return invalid(setting, `${position} has a value with a line break or NUL`)
   }
   if (!latin1.test(value)) {
-    return invalid(setting, `the value of header "${name}" has characters outside Latin-1, which HTTP cannot send`)
+    return invalid(setting, `${position} has a value with characters outside Latin-1, which HTTP cannot send`)
   }
   return Effect.succeed([name, Redacted.make(value.trim(), { label: name })] as const)
 }
 
 // W3C baggage-like lists: `k=v,k2=v2`, whitespace around entries ignored, both sides percent-decoded.
-// Error messages name the entry's position and key, never its value.
+// Error messages name the entry's position, never its key or value: a list split in the wrong place (a comma or an
+// equals sign inside a token) puts pieces of a token in keys.
 const parseList = (
   setting: string,
   raw: string
@@ -393,7 +396,7 @@ const parseList = (
       value = decodeURIComponent(part.slice(eq + 1).trim())
     } catch {
       // The cause would quote the value, so it is left out.
-      return invalid(setting, `the value of "${key}" is not valid percent-encoding`)
+      return invalid(setting, `entry ${i + 1} has a value that is not valid percent-encoding`)
     }
     if (key === "") {
       return invalid(setting, `entry ${i + 1} has an empty key`)
@@ -412,10 +415,9 @@ const resolveResource = (
   env: Env
 ): Effect.Effect<ReadonlyArray<readonly [string, AttributeValue]>, ExportConfigError> =>
   Effect.gen(function*() {
-    const attributes = new Map<string, AttributeValue>([
-      ["host.name", Os.hostname()],
-      ["process.pid", process.pid]
-    ])
+    const attributes = new Map<string, AttributeValue>([["process.pid", process.pid]])
+    const host = hostName()
+    if (host !== undefined) attributes.set("host.name", host)
     if (env.resourceAttributes !== undefined) {
       for (const [key, value] of yield* parseList("OTEL_RESOURCE_ATTRIBUTES", env.resourceAttributes)) {
         attributes.set(key, value)

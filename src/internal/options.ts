@@ -22,6 +22,10 @@ const isBoolean: Check = (v) => typeof v === "boolean"
 const isFunction: Check = (v) => typeof v === "function"
 const isObject: Check = (v) => typeof v === "object" && v !== null
 const isStringArray: Check = (v) => Array.isArray(v) && v.every((s) => typeof s === "string")
+const isNameList: Check = (v) => Array.isArray(v) && v.every((s) => typeof s === "string" || s instanceof RegExp)
+// RFC 9110 method tokens.
+const isMethodList: Check = (v) =>
+  isStringArray(v) && (v as Array<string>).every((s) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s))
 const isIntegerIn = (min: number, max: number): Check => (v) =>
   typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
 
@@ -46,6 +50,9 @@ const checks: Record<keyof Options, readonly [Check, string]> = {
   forkable: [isBoolean, "a boolean"],
   captureHeaders: [(v) => v === "all" || v === "none" || isStringArray(v), `"all", "none" or an array of names`],
   redactHeaders: [isStringArray, "an array of names"],
+  redactNames: [isNameList, "an array of names and RegExps"],
+  keepNames: [isNameList, "an array of names and RegExps"],
+  knownHttpMethods: [isMethodList, "an array of HTTP method names"],
   maskSqlLiterals: [isBoolean, "a boolean"]
 }
 

@@ -229,7 +229,9 @@ const endOfDigits = (s: string, start: number): number => {
 }
 
 /**
- * The operation of a statement (its first keyword, upper-cased), for the span name.
+ * The operation of a statement (its first word, upper-cased, when it is a SQL keyword that starts a statement), for
+ * the span name. Span shapes are kept per operation, and the text may come from anywhere: any other first word
+ * gives none, as an empty statement does.
  *
  * @internal
  */
@@ -250,8 +252,22 @@ export const operationOf = (statement: string): string | undefined => {
   }
   let j = i
   while (j < n && isLetter(statement.charCodeAt(j))) j++
-  return j === i ? undefined : statement.slice(i, j).toUpperCase()
+  // No keyword is longer; a longer word is not one, and is not upper-cased for nothing.
+  if (j === i || j - i > 16) return undefined
+  const word = statement.slice(i, j).toUpperCase()
+  return statementKeywords.has(word) ? word : undefined
 }
+
+// The words statements start with, across the vendors of sql.ts's table (ANSI SQL, PostgreSQL, MySQL, SQL Server,
+// Oracle, DB2, SQLite, ...).
+const statementKeywords: ReadonlySet<string> = new Set([
+  "ALTER", "ANALYZE", "ATTACH", "BACKUP", "BEGIN", "CALL", "CHECKPOINT", "CLOSE", "CLUSTER", "COMMENT", "COMMIT",
+  "COPY", "CREATE", "DBCC", "DEALLOCATE", "DECLARE", "DELETE", "DESC", "DESCRIBE", "DETACH", "DISCARD", "DO", "DROP",
+  "END", "EXEC", "EXECUTE", "EXPLAIN", "FETCH", "FLUSH", "GRANT", "HANDLER", "IMPORT", "INSERT", "KILL", "LISTEN",
+  "LOAD", "LOCK", "MERGE", "MOVE", "NOTIFY", "OPEN", "OPTIMIZE", "PRAGMA", "PREPARE", "PURGE", "REFRESH", "REINDEX",
+  "RELEASE", "RENAME", "REPLACE", "RESET", "RESTORE", "REVOKE", "ROLLBACK", "SAVEPOINT", "SELECT", "SET", "SHOW",
+  "START", "TABLE", "TRUNCATE", "UNLISTEN", "UNLOCK", "UPDATE", "UPSERT", "USE", "VACUUM", "VALUES", "WITH"
+])
 
 // ASCII letters only, as SQL keywords are.
 const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)

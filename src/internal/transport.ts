@@ -273,10 +273,14 @@ const sleep = (millis: number, abort: AbortSignal): Promise<void> =>
   })
 
 // Diagnostics name the receiver without query string or credentials, which may carry secrets.
+// Diagnostics name the endpoint without what could be a secret: no userinfo, no query, and a path segment longer
+// than any OTLP or Dynatrace path part (`api`, `v2`, `otlp`, an environment id) shown as `…`, since some proxies
+// take a token in the path.
 const safeUrl = (url: string): string => {
   try {
     const parsed = new URL(url)
-    return `${parsed.origin}${parsed.pathname}`
+    const path = parsed.pathname.split("/").map((segment) => segment.length > 16 ? "…" : segment).join("/")
+    return `${parsed.origin}${path}`
   } catch {
     return "the OTLP endpoint"
   }

@@ -8,15 +8,15 @@
  */
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import { UrlParams } from "effect/http"
 import type * as Scope from "effect/Scope"
 import type * as WebRequest from "../WebRequest.ts"
 import { AttributeList, clip, spanName } from "./attributes.ts"
 import { Kind, Limit, StartFlag } from "./codes.ts"
-import type { DataSettings } from "./dataSettings.ts"
 import { misuse, safeString } from "./diagnostics.ts"
 import { forEachHeader, header, tagOf } from "./headers.ts"
 import * as Info from "./info.ts"
+import { alwaysRedacted, REDACTED, redactUrl } from "./redaction.ts"
+import { admit, admitOther, type KeyKind, otherKeys, OtherLines, RequestBudget } from "./requestKeys.ts"
 import { type Runtime, runtimeOf } from "./runtime.ts"
 import * as Span from "./span.ts"
 import { fromList, ShapeCache, type Template } from "./templates.ts"
@@ -26,38 +26,55 @@ import * as Tracer from "./tracer.ts"
 export const DYNATRACE_HTTP_HEADER_NAME = "X-dynaTrace"
 
 /** @internal Headers recorded as `[REDACTED]` whatever the configuration says. */
-export const SENSITIVE_HEADERS: ReadonlyArray<string> = ["authorization", "proxy-authorization", "cookie", "set-cookie"]
+export const SENSITIVE_HEADERS: ReadonlyArray<string> = alwaysRedacted
 
 /** @internal The header names a web request carries its tag under. */
 export const tagNames = ["traceparent", DYNATRACE_HTTP_HEADER_NAME] as const
 
-const REDACTED = "[REDACTED]"
-
-/** @internal Adds `<prefix>.<lower-case name>` for each captured header; several values become an array. */
+/**
+ * Adds `<prefix>.<lower-case name>` for each captured header (several values become an array), with the values of
+ * credential names redacted; names past the request's bounds (requestKeys.ts) go into one other attribute.
+ *
+ * @internal
+ */
 export const addHeaders = (
   list: AttributeList,
   prefix: "http.request.header" | "http.response.header",
   headers: unknown,
-  settings: DataSettings
+  runtime: Runtime,
+  budget: RequestBudget
 ): void => {
+  const settings = runtime.data
   const capture = settings.captureHeaders
   if (headers === undefined || capture === "none") return
   if (typeof headers !== "object" || headers === null) {
     list.problems.push(`headers must be an object of header names to values`)
     return
   }
+  const other = new OtherLines()
   try {
     forEachHeader(headers, (name, raw) => {
       const lower = name.toLowerCase()
       if (capture !== "all" && !capture.has(lower)) return
       if (raw === undefined) return
       const values: ReadonlyArray<unknown> = typeof raw === "string" ? [raw] : Array.isArray(raw) ? raw : [raw]
-      const redact = SENSITIVE_HEADERS.includes(lower) || settings.redactHeaders.has(lower)
-      for (const value of values) list.add(`${prefix}.${lower}`, redact ? REDACTED : safeString(value))
+      const redact = settings.redacts(lower)
+      const own = admit(runtime, prefix, lower, budget)
+      for (const value of values) {
+        const recorded = redact ? REDACTED : safeString(value)
+        if (own) list.add(`${prefix}.${lower}`, recorded)
+        else other.add(`${clip(lower, Limit.Default)}: ${recorded}`)
+      }
     })
   } catch {
     list.problems.push(`headers could not be read`)
   }
+  addOther(list, prefix, other)
+}
+
+const addOther = (list: AttributeList, kind: KeyKind, other: OtherLines) => {
+  const value = other.value
+  if (value !== undefined) list.addCut(otherKeys[kind], value, other.cut, Limit.Long)
 }
 
 // Splits a URL (absolute, or a path with the host from the Host header) without throwing.
@@ -70,20 +87,20 @@ const urlParts = (url: string, host: string | undefined): URL | undefined => {
 }
 
 // Records a URL (or its query) redacted as OpenTelemetry asks: userinfo as `REDACTED:REDACTED` and the values of the
-// query parameters in effect's `UrlParams.CurrentRedactedNames` (by default the OTel list: AWSAccessKeyId, Signature,
-// sig, X-Goog-Signature, ...) as `REDACTED`. Only the kept prefix is redacted, so a huge URL costs no more than its
-// limit; a prefix cut inside the authority or a parameter is redacted as if that part went on to a "@" (masking
-// more, never less), and the cut is marked.
-const addRedactedUrl = (list: AttributeList, key: "url.full" | "url.query", text: string) => {
+// query parameters whose names the redaction rule (or effect's `UrlParams.CurrentRedactedNames`) names as
+// `REDACTED`. Only the kept prefix is redacted, so a huge URL costs no more than its limit; a prefix cut inside the
+// authority is redacted as if it went on to a "@" (masking more, never less), and the cut is marked.
+const addRedactedUrl = (
+  list: AttributeList,
+  key: "url.full" | "url.query",
+  text: string,
+  redacts: (name: string) => boolean
+) => {
   const kept = clip(text, Limit.Long)
   const cut = kept !== text
   let redacted: string
   try {
-    redacted = key === "url.query"
-      ? UrlParams.redactUrl(`?${kept}`).slice(1)
-      : cut
-      ? UrlParams.redactUrl(`${kept}@`).replace(/@$/, "")
-      : UrlParams.redactUrl(kept)
+    redacted = key === "url.query" ? redactUrl(`?${kept}`, redacts).slice(1) : redactUrl(kept, redacts, cut)
   } catch {
     // Redaction names from an untyped caller that cannot be matched: nothing of the URL is safe to keep.
     redacted = REDACTED
@@ -92,27 +109,28 @@ const addRedactedUrl = (list: AttributeList, key: "url.full" | "url.query", text
   list.addCut(key, recorded, cut || recorded !== redacted, Limit.Long)
 }
 
-const addUrl = (list: AttributeList, url: string, host: string | undefined) => {
+const addUrl = (list: AttributeList, url: string, host: string | undefined, redacts: (name: string) => boolean) => {
   const parsed = urlParts(url, host)
   if (parsed === undefined && url.startsWith("/") && !url.startsWith("//")) {
     // A path with no Host to complete it: url.full must be absolute, so only the path and the query are recorded.
     const relative = urlParts(url, "host.invalid")
     if (relative !== undefined) {
       list.add("url.path", relative.pathname, Limit.Long)
-      if (relative.search !== "") addRedactedUrl(list, "url.query", relative.search.slice(1))
+      if (relative.search !== "") addRedactedUrl(list, "url.query", relative.search.slice(1), redacts)
       return
     }
   }
   addRedactedUrl(
     list,
     "url.full",
-    parsed !== undefined && parsed.href !== "" && /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : parsed?.href ?? url
+    parsed !== undefined && parsed.href !== "" && /^[a-z][a-z0-9+.-]*:/i.test(url) ? url : parsed?.href ?? url,
+    redacts
   )
   if (parsed === undefined) return
   list.add("url.scheme", parsed.protocol.replace(/:$/, ""))
     .add("url.path", parsed.pathname, Limit.Long)
     .add("server.address", parsed.hostname)
-  if (parsed.search !== "") addRedactedUrl(list, "url.query", parsed.search.slice(1))
+  if (parsed.search !== "") addRedactedUrl(list, "url.query", parsed.search.slice(1), redacts)
   const port = parsed.port !== ""
     ? Number(parsed.port)
     : parsed.protocol === "https:"
@@ -123,18 +141,24 @@ const addUrl = (list: AttributeList, url: string, host: string | undefined) => {
   list.add("server.port", port)
 }
 
-const addParameters = (list: AttributeList, parameters: unknown) => {
+const addParameters = (list: AttributeList, parameters: unknown, runtime: Runtime, budget: RequestBudget) => {
   if (parameters === undefined) return
   if (typeof parameters !== "object" || parameters === null) {
     list.problems.push(`parameters must be an object of names to values`)
     return
   }
+  const other = new OtherLines()
   try {
     // Plain objects, and URLSearchParams or a Map too: the same forms as headers.
-    forEachHeader(parameters, (name, value) => list.add(`oneagent.web.parameter.${name}`, safeString(value)))
+    forEachHeader(parameters, (name, value) => {
+      const recorded = runtime.data.redacts(name) ? REDACTED : safeString(value)
+      if (admit(runtime, "oneagent.web.parameter", name, budget)) list.add(`oneagent.web.parameter.${name}`, recorded)
+      else other.add(`${clip(name, Limit.Default)}=${recorded}`)
+    })
   } catch {
     list.problems.push(`parameters could not be read`)
   }
+  addOther(list, "oneagent.web.parameter", other)
 }
 
 /** @internal Whether a status code fails the span: 5xx for a server, ≥ 400 for a client (OTel HTTP conventions). */
@@ -166,7 +190,30 @@ const infoOf = (options: WebRequest.WebApplicationInfoOptions) => {
   }
 }
 
-const methodOf = (method: unknown): string => typeof method === "string" ? method.toUpperCase() : "_OTHER"
+/** @internal How a request's method is recorded. */
+export interface Method {
+  /** `http.request.method`: a known method (upper-cased), or `_OTHER`. */
+  readonly method: string
+  /** `http.request.method_original`, when it differs from `method`. */
+  readonly original: string | undefined
+  /** What the span name starts with: the method, or `HTTP` for `_OTHER`. */
+  readonly name: string
+}
+
+/**
+ * A request's method as OpenTelemetry records it: a known one (`knownHttpMethods`) by name, any other as `_OTHER`
+ * with the original beside it. Span shapes are kept per method, and a client may send any token as a method (HTTP/2
+ * takes them all): only known methods get a shape of their own.
+ *
+ * @internal
+ */
+export const methodOf = (runtime: Runtime, method: unknown): Method => {
+  if (typeof method !== "string") return { method: "_OTHER", original: undefined, name: "HTTP" }
+  const upper = method.toUpperCase()
+  return runtime.data.knownHttpMethods.has(upper)
+    ? { method: upper, original: upper === method ? undefined : method, name: upper }
+    : { method: "_OTHER", original: method, name: "HTTP" }
+}
 
 /** @internal */
 export const incomingStart = (
@@ -177,20 +224,22 @@ export const incomingStart = (
 ): Span.StartOptions | undefined => {
   const state = Info.stateOf(runtime, info, "WebApplicationInfo", operation)
   if (state === undefined) return undefined
-  const method = methodOf(options.method)
+  const method = methodOf(runtime, options.method)
   const route = typeof options.route === "string" ? options.route : undefined
-  const template = Info.templateOf(state, method, route, () => {
-    const list = new AttributeList().addAll(state.attributes).add("http.request.method", method).add("http.route", route)
-    const name = route === undefined ? spanName(method) : spanName(method, " ", route)
+  const template = Info.templateOf(state, method.method, route, () => {
+    const list = new AttributeList().addAll(state.attributes).add("http.request.method", method.method)
+      .add("http.route", route)
+    const name = list.name(route === undefined ? spanName(method.name) : spanName(method.name, " ", route, "first"))
     return fromList(list, name, Kind.Server, StartFlag.ServiceCall)
   })
-  const attributes = new AttributeList()
+  const attributes = new AttributeList().add("http.request.method_original", method.original)
   const url = attributes.required("url", options.url)
-  addUrl(attributes, url, header(options.headers, "host"))
+  const budget = new RequestBudget()
+  addUrl(attributes, url, header(options.headers, "host"), runtime.data.redacts)
   attributes.add("client.address", attributes.optional("remoteAddress", options.remoteAddress))
     .add("user_agent.original", header(options.headers, "user-agent"))
-  addHeaders(attributes, "http.request.header", options.headers, runtime.data)
-  addParameters(attributes, options.parameters)
+  addHeaders(attributes, "http.request.header", options.headers, runtime, budget)
+  addParameters(attributes, options.parameters, runtime, budget)
   const tag = tagOf(options.headers, "x-dynatrace")
   return { template, ...tag, attributes: attributes.flat(), problems: attributes.problems }
 }
@@ -199,12 +248,12 @@ const outgoingShapes = new ShapeCache(1_024)
 
 /** @internal */
 export const outgoingStart = (runtime: Runtime, options: WebRequest.OutgoingWebRequestOptions<any>): Span.StartOptions => {
-  const method = methodOf(options.method)
-  const template: Template = outgoingShapes.get(method, undefined, undefined, undefined, () =>
-    fromList(new AttributeList().add("http.request.method", method), method, Kind.Client, StartFlag.None))
-  const attributes = new AttributeList()
-  addUrl(attributes, attributes.required("url", options.url), undefined)
-  addHeaders(attributes, "http.request.header", options.headers, runtime.data)
+  const method = methodOf(runtime, options.method)
+  const template: Template = outgoingShapes.get(method.method, undefined, undefined, undefined, () =>
+    fromList(new AttributeList().add("http.request.method", method.method), method.name, Kind.Client, StartFlag.None))
+  const attributes = new AttributeList().add("http.request.method_original", method.original)
+  addUrl(attributes, attributes.required("url", options.url), undefined, runtime.data.redacts)
+  addHeaders(attributes, "http.request.header", options.headers, runtime, new RequestBudget())
   return { template, attributes: attributes.flat(), problems: attributes.problems }
 }
 
@@ -225,9 +274,15 @@ export const setStatusCodeUnsafe = (
 }
 
 /** @internal */
-export const addResponseHeadersUnsafe = (runtime: Runtime, handle: number, headers: unknown, operation: string) => {
+export const addResponseHeadersUnsafe = (
+  runtime: Runtime,
+  handle: number,
+  headers: unknown,
+  operation: string,
+  budget: RequestBudget = new RequestBudget()
+) => {
   const list = new AttributeList()
-  addHeaders(list, "http.response.header", headers, runtime.data)
+  addHeaders(list, "http.response.header", headers, runtime, budget)
   for (const problem of list.problems) misuse(runtime, `${operation}.addResponseHeaders: ${problem}`)
   for (const [key, value, limit] of list.list) {
     Span.setAttribute(runtime, handle, key, value, `${operation}.addResponseHeaders`, limit)
@@ -277,14 +332,32 @@ export class WebTracer extends Tracer.TracerImpl
   private get side(): "server" | "client" {
     return this._tag === "IncomingWebRequestTracer" ? "server" : "client"
   }
+  // What this request adds after its start, bounded as its start was (requestKeys.ts).
+  private budget: RequestBudget | undefined
+  private get requestBudget(): RequestBudget {
+    return this.budget ??= new RequestBudget()
+  }
   setStatusCode(code: number): Effect.Effect<void> {
     return Effect.sync(() => setStatusCodeUnsafe(this.runtime, this.handle, code, this.side, this.operation))
   }
   addResponseHeaders(headers: WebRequest.Headers): Effect.Effect<void> {
-    return Effect.sync(() => addResponseHeadersUnsafe(this.runtime, this.handle, headers, this.operation))
+    return Effect.sync(() =>
+      addResponseHeadersUnsafe(this.runtime, this.handle, headers, this.operation, this.requestBudget)
+    )
   }
   addParameter(name: string, value: string): Effect.Effect<void> {
-    return this.attribute(`oneagent.web.parameter.${safeString(name)}`, safeString(value), "addParameter")
+    return Effect.sync(() => {
+      if (this.handle <= 0) return
+      const key = safeString(name)
+      const recorded = this.runtime.data.redacts(key) ? REDACTED : safeString(value)
+      const operation = `${this.operation}.addParameter`
+      if (admit(this.runtime, "oneagent.web.parameter", key, this.requestBudget)) {
+        Span.setAttribute(this.runtime, this.handle, `oneagent.web.parameter.${key}`, recorded, operation)
+      } else if (admitOther(this.runtime, this.requestBudget)) {
+        const line = `${clip(key, Limit.Default)}=${recorded}`
+        Span.setAttribute(this.runtime, this.handle, otherKeys["oneagent.web.parameter"], line, operation)
+      }
+    })
   }
   get outgoingHeaders(): Effect.Effect<Readonly<Record<string, string>>> {
     return this.carrier(tagNames, "outgoingHeaders")
