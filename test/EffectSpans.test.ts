@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { OneAgentSdk, OneAgentTest } from "../src/index.ts"
+import { withTest } from "./support/sdk.ts"
 
-const withTest = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(OneAgentTest.layer()))
 const incoming = { method: "handle", service: "Orders", endpoint: "rpc://orders" } as const
 
 describe("Effect spans", () => {

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ChannelType, OneAgentSdk, OneAgentTest } from "../src/index.ts"
 import { load } from "../src/internal/addon.ts"
+import { decodeJson } from "./support/otlp.ts"
+import { eventually } from "./support/wait.ts"
 
 const addon = () => {
   const loaded = load()
@@ -58,10 +60,13 @@ const fillers = (n: number) =>
   })
 
 // Measures the reuse distance first (on an engine of its own), then runs the test on a test layer's engine.
-const withLayer = <A, E>(f: (delay: number) => Effect.Effect<A, E, OneAgentSdk | OneAgentTest.OneAgentTest>) =>
+const withLayer = <A, E>(
+  f: (delay: number) => Effect.Effect<A, E, OneAgentSdk | OneAgentTest.OneAgentTest>,
+  options: { readonly effectSpans: boolean } = { effectSpans: false }
+) =>
   Effect.suspend(() => {
     const delay = reuseDistance()
-    return f(delay).pipe(Effect.provide(OneAgentTest.layer({ effectSpans: false })))
+    return f(delay).pipe(Effect.provide(OneAgentTest.layer(options)))
   })
 
 describe("engine", () => {
@@ -86,6 +91,29 @@ describe("engine", () => {
           expect(child.parentSpanId).toBe(parent.spanId)
         })
       ), 20_000)
+
+    it.effect("an Effect.withSpan child in a detached fiber, of an Effect.withSpan parent and of an SDK parent", () =>
+      withLayer((delay) =>
+        Effect.gen(function*() {
+          const t = yield* OneAgentTest.OneAgentTest
+          const go = yield* Deferred.make<void>()
+          const lateEffectChild = (name: string) =>
+            Effect.forkDetach(Deferred.await(go).pipe(Effect.andThen(Effect.void.pipe(Effect.withSpan(name)))))
+          const ofEffect = yield* lateEffectChild("late-of-effect").pipe(Effect.withSpan("effect-parent"))
+          const ofSdk = yield* lateEffectChild("late-of-sdk").pipe(
+            OneAgentSdk.traceIncomingRemoteCall({ method: "parent", service: "P", endpoint: "e" })
+          )
+          yield* fillers(delay)
+          yield* Deferred.succeed(go, undefined)
+          yield* Fiber.join(ofEffect)
+          yield* Fiber.join(ofSdk)
+          for (const [parentName, childName] of [["effect-parent", "late-of-effect"], ["P/parent", "late-of-sdk"]]) {
+            const parent = yield* t.span(parentName!)
+            const child = yield* t.span(childName!)
+            expect(child.traceId).toBe(parent.traceId)
+            expect(child.parentSpanId).toBe(parent.spanId)
+          }
+        }), { effectSpans: true }), 20_000)
 
     it.effect("an in-process link", () =>
       withLayer((delay) =>
@@ -117,7 +145,7 @@ describe("engine", () => {
           const spans: Array<any> = []
           for (let batch = a.export_take(4096, 0); batch !== null; batch = a.export_take(4096, 0)) {
             a.export_settle(batch[1])
-            spans.push(...JSON.parse(Buffer.from(batch[0]).toString()).resourceSpans[0].scopeSpans[0].spans)
+            spans.push(...decodeJson(batch[0]).spans)
           }
           return spans
         }
@@ -183,12 +211,12 @@ describe("engine", () => {
         for (let i = 0; i < 40; i++) {
           yield* Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "small-buffer" }))
         }
-        // The interval is 60 s: anything exported within the test's time was taken because half the buffer waited.
-        let stats = yield* sdk.stats
-        while (stats.spansExported < 40) {
-          yield* Effect.sleep("5 millis")
-          stats = yield* sdk.stats
-        }
+        // The interval is 60 s: anything exported while the layer is open was taken because half the buffer waited.
+        // No event says so: the count is polled (bounded well below the interval).
+        const stats = yield* eventually(
+          "the 40 spans exported",
+          Effect.map(sdk.stats, (s) => (s.spansExported >= 40 ? s : undefined))
+        )
         expect(stats).toMatchObject({ spansEnded: 40, spansExported: 40, spansDroppedBuffer: 0 })
       }).pipe(
         Effect.provide(OneAgentSdk.layer({

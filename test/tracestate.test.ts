@@ -3,8 +3,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ChannelType, Messaging, OneAgentSdk, OneAgentTest } from "../src/index.ts"
+import { withTest } from "./support/sdk.ts"
 
-const withTest = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(OneAgentTest.layer()))
 const withSdk = <A, E, R>(self: Effect.Effect<A, E, R>) =>
   self.pipe(Effect.provide(OneAgentSdk.layer({ export: { file: "/dev/null", shutdownTimeout: 0 } })))
 

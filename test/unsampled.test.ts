@@ -7,6 +7,7 @@ import fc from "fast-check"
 import { ChannelType, OneAgentSdk, type OneAgentSdkService } from "../src/index.ts"
 import * as TraceContext from "../src/internal/traceContext.ts"
 import { receiver, spansOf, withSdk } from "./support/otlp.ts"
+import { goKeeps, otelJsKeeps, pythonKeeps } from "./support/samplers.ts"
 
 const traceId = "4bf92f3577b34da6a3ce929d0e0e4736"
 const unsampledTag = `00-${traceId}-00f067aa0ba902b7-00`
@@ -194,11 +195,13 @@ describe("unsampled spans in production", () => {
           })
       )
       const { stats, tags } = run.result
-      // The engine keeps a trace when the low 63 bits of its id are below ratio * 2^63.
-      const threshold = BigInt(ratio * 2 ** 63)
-      const keptByRatio = (id: string) => BigInt(`0x${id.slice(16)}`) >> 1n < threshold
+      // A trace-id ratio sampler in a service downstream, at the same ratio, decides each trace as this one did.
+      const samplers = { go: goKeeps(ratio), python: pythonKeeps(ratio), otelJs: otelJsKeeps(ratio) }
       const sampled = tags.filter((tag) => tagOf(tag).flags === "01")
-      for (const tag of tags) expect(keptByRatio(tagOf(tag).traceId), tag).toBe(tagOf(tag).flags === "01")
+      for (const tag of tags) {
+        const kept = tagOf(tag).flags === "01"
+        for (const [sdk, keeps] of Object.entries(samplers)) expect(keeps(tagOf(tag).traceId), `${sdk}: ${tag}`).toBe(kept)
+      }
       // Binomial(2000, 0.3): 600 ± 20.5; the bounds are over 7 standard deviations wide.
       expect(sampled.length).toBeGreaterThan(450)
       expect(sampled.length).toBeLessThan(750)

@@ -11,7 +11,7 @@ import { misuse, report } from "./diagnostics.ts"
 import { keyId, KeysFull } from "./engine.ts"
 import { type Runtime, runtimeOf } from "./runtime.ts"
 import * as Span from "./span.ts"
-import { CurrentSpan, type SpanRef } from "./spanRef.ts"
+import { currentSpanOf, type SpanRef } from "./spanRef.ts"
 
 /** @internal Adds a custom request attribute to the service call that `ref` belongs to. */
 export const addUnsafe = (runtime: Runtime, ref: SpanRef | undefined, key: unknown, value: unknown): void => {
@@ -37,13 +37,13 @@ export const addUnsafe = (runtime: Runtime, ref: SpanRef | undefined, key: unkno
 /** @internal In the runtime of the fiber's SDK service. */
 export const add = (key: string, value: string | number): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
-    addUnsafe(runtimeOf(fiber.context), fiber.getRef(CurrentSpan), key, value)
+    addUnsafe(runtimeOf(fiber.context), currentSpanOf(fiber), key, value)
     return Effect.void
   })
 
 /** @internal In a given runtime (the service's method). */
 export const addIn = (runtime: Runtime, key: string, value: string | number): Effect.Effect<void> =>
   Effect.withFiber((fiber) => {
-    addUnsafe(runtime, fiber.getRef(CurrentSpan), key, value)
+    addUnsafe(runtime, currentSpanOf(fiber), key, value)
     return Effect.void
   })

@@ -9,6 +9,7 @@
  */
 import type * as Sampler from "../Sampler.ts"
 import { Counter } from "./codes.ts"
+import { readEnv } from "./environment.ts"
 import type { Engine } from "./engine.ts"
 import type { Runtime } from "./runtime.ts"
 import { SpanRef, unsampledOf } from "./spanRef.ts"
@@ -31,7 +32,10 @@ const names: ReadonlySet<string> = new Set([
  */
 export const resolve = (
   sampler: Sampler.Sampler | undefined,
-  env: Readonly<Record<string, string | undefined>> = process.env
+  env: Readonly<Record<string, string | undefined>> = {
+    OTEL_TRACES_SAMPLER: readEnv("OTEL_TRACES_SAMPLER"),
+    OTEL_TRACES_SAMPLER_ARG: readEnv("OTEL_TRACES_SAMPLER_ARG")
+  }
 ): { readonly sampler: Sampler.Resolved; readonly warning: string | undefined } => {
   const name = sampler?.name ?? env.OTEL_TRACES_SAMPLER?.trim().toLowerCase() ?? "parentbased_always_on"
   if (!names.has(name)) {

@@ -7,6 +7,8 @@
  * @internal
  */
 import * as Context from "effect/Context"
+import type * as Fiber from "effect/Fiber"
+import * as Scope from "effect/Scope"
 import { Counter, IdsSlot } from "./codes.ts"
 import * as TraceContext from "./traceContext.ts"
 
@@ -96,3 +98,55 @@ export const unsampledOf = (traceparent: unknown, traceState: string, counters: 
 export const CurrentSpan = Context.Reference<SpanRef | undefined>("effect-oneagent/CurrentSpan", {
   defaultValue: () => undefined
 })
+
+/**
+ * Scoped tracers by the scope they were acquired in, for the fiber that acquired them: a scoped tracer is the current
+ * span for the rest of its scope, also after a combinator around its acquisition (`Effect.fn`, `Effect.withSpan`,
+ * `Effect.provideService`, ...) restored the fiber's context and with it the previous current span.
+ */
+interface Held {
+  readonly ref: SpanRef
+  readonly fiber: number
+}
+
+const heldByScope = new WeakMap<Scope.Scope, Array<Held>>()
+// How many scoped tracers are held: while none are, finding the current span costs one context lookup.
+let heldCount = 0
+
+/** @internal Holds `ref` as a current span of `fiber` for the rest of `scope` (until {@link releaseFromScope}). */
+export const holdInScope = (scope: Scope.Scope, fiber: number, ref: SpanRef): void => {
+  const held = heldByScope.get(scope)
+  if (held === undefined) heldByScope.set(scope, [{ ref, fiber }])
+  else held.push({ ref, fiber })
+  heldCount++
+}
+
+/** @internal Its scope closed or it ended: `ref` is no longer held as a current span. */
+export const releaseFromScope = (scope: Scope.Scope, ref: SpanRef): void => {
+  const held = heldByScope.get(scope)
+  const at = held === undefined ? -1 : held.findIndex((entry) => entry.ref === ref)
+  if (at < 0) return
+  held!.splice(at, 1)
+  heldCount--
+}
+
+/**
+ * The SDK's current span of a fiber: the context's, or the last scoped tracer this fiber holds in the scope it runs
+ * in when that one started later (a combinator took it back out of the context). Of two spans on one chain, the
+ * later-started is the inner one.
+ *
+ * @internal
+ */
+export const currentSpanOf = (fiber: Fiber.Fiber<unknown, unknown>): SpanRef | undefined => {
+  const current = fiber.getRef(CurrentSpan)
+  if (heldCount === 0) return current
+  const scope = Context.getOrUndefined(fiber.context, Scope.Scope)
+  const held = scope === undefined ? undefined : heldByScope.get(scope)
+  if (held === undefined) return current
+  for (let i = held.length - 1; i >= 0; i--) {
+    const entry = held[i]!
+    if (entry.fiber !== fiber.id) continue
+    return current === undefined || entry.ref.order > current.order ? entry.ref : current
+  }
+  return current
+}

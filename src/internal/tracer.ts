@@ -11,11 +11,12 @@ import type * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 import type { AttributeValue } from "./addon.ts"
-import { Status } from "./codes.ts"
+import { Limit, Status } from "./codes.ts"
 import { captureSite, describeFailure, notify, readArguments, report, safeString } from "./diagnostics.ts"
+import { redactFailureText } from "./redaction.ts"
 import { type Runtime, runtimeOf } from "./runtime.ts"
 import * as Span from "./span.ts"
-import { CurrentSpan, SpanRef } from "./spanRef.ts"
+import { CurrentSpan, currentSpanOf, holdInScope, releaseFromScope, SpanRef } from "./spanRef.ts"
 import * as TraceContext from "./traceContext.ts"
 
 /**
@@ -37,62 +38,82 @@ export const traced = <A, E, R>(
     const runtime = runtimeOf(fiber.context)
     const read = readArguments(runtime, operation, () => options(runtime))
     if (read === undefined) return self
-    const startOptions = site === undefined ? read : { ...read, site }
-    const parent = fiber.getRef(CurrentSpan)
-    const effect = Span.effectParent(fiber.cache.span)
-    // Unsampled: no span to start or end. A child stays in its parent's context; a new context is only provided.
-    const decided = Span.decideFast(runtime, parent, startOptions, effect)
-    if (decided instanceof SpanRef) return decided === parent ? self : Effect.provideService(self, CurrentSpan, decided)
-    let ref: SpanRef | undefined
-    let outer: Context.Context<never> | undefined
-    return Effect.onExitPrimitive(
-      // Started inside, so that an interruption at any point after the start still ends the span.
-      Effect.withFiber<A, E, R>((current) => {
-        const started = Span.start(runtime, parent, startOptions, operation, effect, decided)
-        // Nothing started, or an unsampled child that stays in its parent's context: nothing to set or end.
-        if (started === undefined || started === parent) return self
-        ref = started
-        // Set here and restored by the onExit below (as Effect.provideService would restore it), without the
-        // extra frames and closures provideService builds per call.
-        outer = current.context
-        current.setContext(Context.add(outer, CurrentSpan, started))
-        return self
-      }),
-      (exit) => {
-        if (outer === undefined) return undefined
-        fiber.setContext(outer)
-        const handle = ref!.handle
-        if (handle <= 0) return undefined
-        if (onSuccess !== undefined && exit._tag === "Success") onSuccess(runtime, handle, exit.value)
-        Span.end(runtime, handle, exit, operation)
-        return undefined
-      }
-    )
+    return around(fiber, self, runtime, site === undefined ? read : { ...read, site }, operation, onSuccess)
   })
 }
 
 /**
  * {@link traced} for tracers whose start options depend only on their arguments: built once, when the combinator is
- * applied. Arguments that cannot be read (undefined options, a throwing getter) are reported each time the effect
- * runs, which then runs untraced.
+ * applied, so running it reads nothing and allocates only what the span needs. Arguments that cannot be read
+ * (undefined options, a throwing getter) are reported each time the effect runs, which then runs untraced.
  *
  * @internal
  */
-export const tracedOnce = <A, E, R>(
+export const tracedOnce = <A, E, R, X = undefined>(
   self: Effect.Effect<A, E, R>,
   runtimeOf: (context: Context.Context<never>) => Runtime,
   operation: string,
-  build: () => Span.StartOptions | undefined
+  build: (arg: X) => Span.StartOptions | undefined,
+  arg?: X
 ): Effect.Effect<A, E, R> => {
   let built: Span.StartOptions | undefined
   try {
-    built = build()
+    // `build(arg)` rather than a closure over the arguments: applying the combinator per call allocates less.
+    built = build(arg as X)
   } catch (error) {
     return traced(self, runtimeOf, operation, () => {
       throw error
     })
   }
-  return traced(self, runtimeOf, operation, () => built)
+  if (built === undefined) return traced(self, runtimeOf, operation, () => undefined)
+  const site = captureSite()
+  const startOptions = site === undefined ? built : { ...built, site }
+  return Effect.withFiber((fiber) => around(fiber, self, runtimeOf(fiber.context), startOptions, operation, undefined))
+}
+
+// Effect.provideService with its key applied once: called with all three arguments it builds its `dual` on every call.
+const provideCurrentSpan: <A, E, R>(self: Effect.Effect<A, E, R>, span: SpanRef | undefined) => Effect.Effect<A, E, R> =
+  Effect.provideService(CurrentSpan)
+
+// The span around one run of `self` in `fiber`: decided before anything is allocated (an unsampled span needs no exit
+// handler), then started inside the exit handler's scope.
+const around = <A, E, R>(
+  fiber: Fiber.Fiber<unknown, unknown>,
+  self: Effect.Effect<A, E, R>,
+  runtime: Runtime,
+  startOptions: Span.StartOptions,
+  operation: string,
+  onSuccess: ((runtime: Runtime, handle: number, value: A) => void) | undefined
+): Effect.Effect<A, E, R> => {
+  const parent = currentSpanOf(fiber)
+  const effect = Span.effectParent(fiber.cache.span)
+  // Unsampled: no span to start or end. A child stays in its parent's context; a new context is only provided.
+  const decided = Span.decideFast(runtime, parent, startOptions, effect)
+  if (decided instanceof SpanRef) return decided === parent ? self : provideCurrentSpan(self, decided)
+  let handle = 0
+  let outer: Context.Context<never> | undefined
+  return Effect.onExitPrimitive(
+    // Started inside, so that an interruption at any point after the start still ends the span.
+    Effect.withFiber<A, E, R>((current) => {
+      const started = Span.start(runtime, parent, startOptions, operation, effect, decided)
+      // Nothing started, or an unsampled child that stays in its parent's context: nothing to set or end.
+      if (started === undefined || started === parent) return self
+      handle = started.handle
+      // Set here and restored by the onExit below (as Effect.provideService would restore it), without the
+      // extra frames and closures provideService builds per call.
+      outer = current.context
+      current.setContext(Context.add(outer, CurrentSpan, started))
+      return self
+    }),
+    (exit) => {
+      if (outer === undefined) return undefined
+      fiber.setContext(outer)
+      if (handle <= 0) return undefined
+      if (onSuccess !== undefined && exit._tag === "Success") onSuccess(runtime, handle, exit.value)
+      Span.end(runtime, handle, exit, operation)
+      return undefined
+    }
+  )
 }
 
 /**
@@ -116,16 +137,21 @@ export const scoped = <T>(
     const read = readArguments(runtime, operation, options)
     if (read === undefined) return Effect.succeed(noopTracer<T>(tag))
     const startOptions = site === undefined ? read : { ...read, site }
-    const parent = fiber.getRef(CurrentSpan)
+    const parent = currentSpanOf(fiber)
     const started = Span.start(runtime, parent, startOptions, operation, Span.effectParent(fiber.cache.span))
     const tracer = new Impl(tag, runtime, started, operation, parent)
     if (started === undefined || started === parent) return Effect.succeed(tracer as T)
     const scope = Context.getUnsafe(fiber.context, Scope.Scope)
     fiber.setContext(Context.add(fiber.context, CurrentSpan, started))
+    // Also held by the scope: a combinator around this acquisition that restores the context when it returns
+    // (Effect.fn, Effect.withSpan, ...) would otherwise take the tracer back as the current span.
+    holdInScope(scope, fiber.id, started)
+    tracer.heldIn = scope
     return Effect.as(
       Scope.addFinalizerExit(scope, (exit) =>
         Effect.withFiber((closing) => {
           tracer.close(exit)
+          releaseFromScope(scope, started)
           if (closing.getRef(CurrentSpan) === started) {
             closing.setContext(Context.add(closing.context, CurrentSpan, parent))
           }
@@ -151,6 +177,8 @@ export class TracerImpl {
   /** The current span before this one started: current again once this one ends. */
   readonly parent: SpanRef | undefined
   endedExplicitly = false
+  /** The scope that holds this tracer as a current span until it ends (spanRef.ts `holdInScope`). */
+  heldIn: Scope.Scope | undefined = undefined
 
   constructor(tag: string, runtime: Runtime, ref: SpanRef | undefined, operation: string, parent: SpanRef | undefined) {
     this._tag = tag
@@ -167,6 +195,7 @@ export class TracerImpl {
 
   // After an explicit end, later spans of this fiber are no longer its children (as after the scope's close).
   private restoreParent(fiber: Fiber.Fiber<unknown, unknown>): void {
+    if (this.heldIn !== undefined && this.ref !== undefined) releaseFromScope(this.heldIn, this.ref)
     if (this.ref !== undefined && fiber.getRef(CurrentSpan) === this.ref) {
       fiber.setContext(Context.add(fiber.context, CurrentSpan, this.parent))
     }
@@ -203,7 +232,9 @@ export class TracerImpl {
       if (!this.open("markFailed") || this.ref!.handle === 0) return
       const engine = Span.engineOf(this.runtime, `${this.operation}.markFailed`)
       if (engine === undefined) return
-      const status = engine.addon.span_fail(this.ref!.handle, safeString(type), safeString(message), "")
+      // The application's message may quote a URL with its credentials, as a failure's own message may (span.ts).
+      const text = redactFailureText(safeString(message), Limit.Long, this.runtime.data.redacts)
+      const status = engine.addon.span_fail(this.ref!.handle, safeString(type), text, "")
       report(this.runtime, status, `${this.operation}.markFailed`)
     })
   }
