@@ -3,15 +3,16 @@
 #include "addon.h"
 
 #include "bindings.h"
+#include "guard.h"
 #include "status.h"
 
 namespace oneagent {
 
 static void Cleanup(void* data) {
   auto* addon = static_cast<Addon*>(data);
-  try {
+  ONEAGENT_TRY {
     addon->release_engine(nullptr);  // nothing is delivered while the environment tears down
-  } catch (...) {
+  } ONEAGENT_CATCH_ALL {
     // std::system_error joining the thread: nothing to report to at exit, and no exception may leave a hook.
   }
   delete addon;

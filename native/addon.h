@@ -7,6 +7,7 @@
 
 #include "engine.h"
 #include "export.h"
+#include "guard.h"
 #include "registry.h"
 
 namespace oneagent {
@@ -18,9 +19,9 @@ namespace oneagent {
 // without being counted).
 template <napi_callback F, napi_value (*OnFailure)(napi_env)>
 napi_value guarded(napi_env env, napi_callback_info info) noexcept {
-  try {
+  ONEAGENT_TRY {
     return F(env, info);
-  } catch (...) {
+  } ONEAGENT_CATCH_ALL {
     return OnFailure(env);
   }
 }

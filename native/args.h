@@ -82,13 +82,7 @@ inline bool read_attr_value(napi_env env, napi_value value, size_t limit, Attr& 
     case napi_number: {
       double d = 0;
       napi_get_value_double(env, value, &d);
-      if (std::trunc(d) == d && std::fabs(d) <= 9007199254740991.0) {
-        attr.type = AttrType::Int;
-        attr.i = static_cast<int64_t>(d);
-      } else {
-        attr.type = AttrType::Double;
-        attr.d = d;
-      }
+      set_number(attr, d);
       return true;
     }
     case napi_bigint: {

@@ -3,17 +3,10 @@
 #include "bindings.h"
 
 #include "args.h"
-
-#ifndef ENGINE_VERSION
-#define ENGINE_VERSION "0.1.0"
-#endif
-#ifndef ENGINE_SOURCE_HASH
-#define ENGINE_SOURCE_HASH "unknown"
-#endif
+#include "guard.h"
+#include "values.h"
 
 namespace oneagent {
-
-constexpr uint32_t kAbiVersion = 2;
 
 /**
  * Initialises the engine (reference counted): (counters Float64Array, ids Int32Array, ringCapacity, sampleRatio,
@@ -45,10 +38,10 @@ napi_value JS_engine_init(napi_env env, napi_callback_info info) {
   options.sample_ratio = a.f64(3);
   if (a.u32(4) > 0) options.max_attributes = a.u32(4);
   options.parent_based = a.u32(5) == 0;
-  try {
+  ONEAGENT_TRY {
     addon->engine = std::make_shared<Engine>(options, counters, ids);
     addon->engine_id = EngineRegistry::add(addon->engine);
-  } catch (...) {
+  } ONEAGENT_CATCH_ALL {
     return int32(env, kRefused);  // std::bad_alloc: refused, and nothing is left half made
   }
   // The engine writes into both arrays: they stay alive as long as it does.

@@ -2,8 +2,8 @@
 #pragma once
 #include <cstdint>
 #include <cstring>
-#include <sys/random.h>
-#include <time.h>
+
+#include "platform.h"
 
 namespace oneagent {
 
@@ -16,8 +16,8 @@ struct TraceId {
 class IdGenerator {
  public:
   IdGenerator() {
-    if (getrandom(state_, sizeof state_, 0) != sizeof state_) {
-      // getrandom cannot fail on Linux >= 3.17 except by signal; fall back to time-based seeding.
+    if (!fill_random(state_, sizeof state_)) {
+      // The OS's random source cannot fail on any supported system (Linux >= 3.17); fall back to time-based seeding.
       uint64_t seed = static_cast<uint64_t>(clock_ns()) ^ reinterpret_cast<uintptr_t>(this);
       for (auto& s : state_) s = splitmix(seed);
     }
@@ -50,11 +50,7 @@ class IdGenerator {
     return id;
   }
 
-  static int64_t clock_ns() {
-    timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-  }
+  static int64_t clock_ns() { return wall_clock_ns(); }
 
  private:
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -39,7 +39,7 @@ enum Counter : uint32_t {
   kCounterOpen,
   kCounterUnsampled,
   kCounterDroppedRing,    // finished spans dropped because bufferSize of them were waiting for export
-  kCounterDroppedAttrs,   // attributes over the per-span limit
+  kCounterDroppedAttributes,   // attributes over the per-span limit
   kCounterQueued,         // finished spans waiting for export (in the ring, or taken and not settled)
   kCounterLastNote,       // a Status that explains the last call's benign outcome (bad tag, ...)
   kCounterEndedSampled,   // ended spans that were recorded (handed to the ring, or dropped by it)

@@ -5,24 +5,9 @@
 #include <cstddef>
 #include <string>
 
-namespace oneagent {
+#include "values.h"
 
-// Number of bytes of the first `limit` code points of s[0..length), and whether there were more.
-inline size_t utf8_prefix(const char* s, size_t length, size_t limit, bool* truncated) {
-  size_t count = 0;
-  for (size_t i = 0; i < length; ++i) {
-    // Every byte that is not a continuation byte (10xxxxxx) starts a code point.
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
-      if (count == limit) {
-        *truncated = true;
-        return i;
-      }
-      ++count;
-    }
-  }
-  *truncated = false;
-  return length;
-}
+namespace oneagent {
 
 // Reads value (a JS string) keeping at most `limit` code points. Non-strings read as "" and return false.
 // Invalid UTF-16 (lone surrogates) arrives as U+FFFD, which Node's conversion substitutes.

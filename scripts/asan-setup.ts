@@ -1,5 +1,5 @@
 // Setup file of scripts/vitest.asan.config.ts, run in every test worker before the test files: every `require` of
-// the native addon (node-gyp-build's in src/internal/addon.ts, and tests that require build/Release directly) gets
+// the native addon (the library's loader in src/internal/addon.ts, and tests that require build/Release directly) gets
 // the ASan+UBSan build named by ONEAGENT_ASAN_ADDON instead. The library itself is unchanged.
 import { readFileSync } from "node:fs"
 import Module from "node:module"

@@ -12,6 +12,7 @@ import {
   readFileSync,
   realpathSync,
   rmSync,
+  symlinkSync,
   writeFileSync
 } from "node:fs"
 import { tmpdir } from "node:os"
@@ -37,8 +38,12 @@ const prebuilds = readdirSync(join(root, "prebuilds"), { recursive: true, encodi
   .sort()
 
 // npm exports its own settings to the scripts it runs (npm_config_local_prefix, npm_package_*, ...): a nested
-// npm would take them as its own and act on this repository, so children get the environment without them.
-const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)))
+// npm would take them as its own and act on this repository, so children get the environment without them. Nor do
+// they get the engine choice of `npm run test:wasm` (ONEAGENT_ENGINE): these tests are about the shipped binaries,
+// and the last one about the WebAssembly engine taking over without one.
+const env: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== "ONEAGENT_ENGINE")
+)
 
 const run = async (command: string, args: ReadonlyArray<string>, options: { cwd: string; env?: NodeJS.ProcessEnv }) => {
   try {
@@ -64,6 +69,7 @@ interface SdkState {
   readonly agentFound: boolean
   readonly agentIsCompatible: boolean
   readonly agentVersionString: string
+  readonly engine: "native" | "wasm" | "none"
 }
 
 interface Smoke {
@@ -76,6 +82,7 @@ interface Smoke {
     readonly openSpans: ReadonlyArray<string>
   }
   readonly exported: { readonly sdk: SdkState; readonly spanNames: ReadonlyArray<string> }
+  readonly diagnostics: ReadonlyArray<string>
   readonly nativeModules: ReadonlyArray<string>
 }
 
@@ -97,9 +104,9 @@ const smoke = async (
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as Smoke
 }
 
-// What every smoke run must show: the engine loaded from `nativeModule`, and one trace recorded in memory and
-// exported to the OTLP/JSON file.
-const expectTraced = (result: Smoke, nativeModule: string) => {
+// What every smoke run must show: the engine loaded from `nativeModule` (undefined: the WebAssembly engine, and no
+// native module), and one trace recorded in memory and exported to the OTLP/JSON file.
+const expectTraced = (result: Smoke, nativeModule: string | undefined) => {
   for (const sdk of [result.inMemory.sdk, result.exported.sdk]) {
     expect(sdk).toEqual({
       initResult: { status: 0 },
@@ -107,12 +114,13 @@ const expectTraced = (result: Smoke, nativeModule: string) => {
       agentFound: true,
       agentIsCompatible: true,
       // ExportConfig.sdkVersion (the first half) must be kept in step with package.json.
-      agentVersionString: expect.stringMatching(
-        new RegExp(`^${pkg.version.replaceAll(".", "\\.")}/\\d+\\.\\d+\\.\\d+$`)
-      )
+      agentVersionString: expect.stringMatching(new RegExp(
+        `^${pkg.version.replaceAll(".", "\\.")}/\\d+\\.\\d+\\.\\d+${nativeModule === undefined ? " \\(wasm\\)" : ""}$`
+      )),
+      engine: nativeModule === undefined ? "wasm" : "native"
     })
   }
-  expect(result.nativeModules).toEqual([nativeModule])
+  expect(result.nativeModules).toEqual(nativeModule === undefined ? [] : [nativeModule])
   const { openSpans, spans, tag } = result.inMemory
   expect(openSpans).toEqual([])
   expect(spans.map((s) => [s.name, s.kind])).toEqual([["Payments/charge", "client"], ["Orders/placeOrder", "server"]])
@@ -176,6 +184,8 @@ describe("packaging", () => {
         "README.md",
         "dist/index.js",
         "dist/index.d.ts",
+        // The WebAssembly engine, embedded: the fallback where no prebuild loads.
+        "dist/internal/wasm/module.js",
         prebuild,
         // For the build-from-source fallback.
         "binding.gyp",
@@ -274,5 +284,52 @@ export const all = [program, notAny, status, file, same, OneAgentTest.layer()]
       expect(result.node.split(".")[0]).toBe(major)
       expectTraced(result, join(installed, prebuild))
     }, 90_000)
+
+    it("installs with install scripts on where no prebuild matches and no compiler exists, then traces on WebAssembly", async () => {
+      // The tarball without its prebuilds (what a platform without one sees), installed by an npm that runs install
+      // scripts, on a PATH with node, npm and the shell npm runs scripts with: no python3, make or C++ compiler.
+      const bare = join(dir, "bare")
+      mkdirSync(bare)
+      const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!
+      await run("tar", ["-xzf", join(dir, tarball), "-C", bare], { cwd: dir })
+      rmSync(join(bare, "package", "prebuilds"), { recursive: true, force: true })
+      await run("tar", ["-czf", join(dir, "bare.tgz"), "-C", bare, "package"], { cwd: dir })
+      const tools = join(dir, "only-node")
+      mkdirSync(tools)
+      symlinkSync(node24, join(tools, "node"))
+      const npm = (await run("sh", ["-c", "command -v npm"], { cwd: dir })).stdout.trim()
+      symlinkSync(realpathSync(npm), join(tools, "npm"))
+      symlinkSync("/bin/sh", join(tools, "sh"))
+      const scripted = join(dir, "scripted")
+      mkdirSync(scripted)
+      writeFileSync(join(scripted, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }))
+      copyFileSync(join(fixtures, "smoke.mjs"), join(scripted, "smoke.mjs"))
+      const { stderr } = await run(join(tools, "npm"), [
+        "install",
+        "--foreground-scripts",
+        "--no-audit",
+        "--no-fund",
+        "--prefer-offline",
+        join(dir, "bare.tgz"),
+        `effect@${effectVersion}`
+      ], { cwd: scripted, env: { ...env, PATH: tools, npm_config_nodedir: "" } })
+      // The install script ran, could not build, and said so in one line.
+      const said = stderr.split("\n").filter((line) => line.includes("effect-oneagent:"))
+      expect(said).toEqual([expect.stringContaining("the WebAssembly engine traces instead")])
+      expect(existsSync(join(scripted, "node_modules", "effect-oneagent", "build", "Release"))).toBe(false)
+      const result = await smoke(scripted, scripted, [node24], "effect-oneagent")
+      expectTraced(result, undefined)
+    }, 180_000)
+
+    // Last: it takes the prebuilds away from the installed package.
+    it("without a prebuild that loads, the WebAssembly engine from dist/ takes over: InitResult 0", async () => {
+      const installed = join(project, "node_modules", "effect-oneagent")
+      rmSync(join(installed, "prebuilds"), { recursive: true, force: true })
+      const result = await smoke(project, project, [node24], "effect-oneagent")
+      expectTraced(result, undefined)
+      expect(result.diagnostics).toHaveLength(1)
+      expect(result.diagnostics[0]).toContain("The effect-oneagent native engine could not be loaded")
+      expect(result.diagnostics[0]).toContain("The WebAssembly engine runs instead")
+    }, 30_000)
   })
 })

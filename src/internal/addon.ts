@@ -1,5 +1,6 @@
 /**
- * The one place that loads the native engine. Everything else talks to it through {@link Addon}.
+ * The one place that loads the engine: the native binary, or where none loads the WebAssembly engine (wasmAddon.ts).
+ * Everything else talks to it through {@link Addon}.
  *
  * @internal
  */
@@ -7,6 +8,8 @@ import { existsSync, readdirSync } from "node:fs"
 import { createRequire } from "node:module"
 import { join, resolve as resolvePath } from "node:path"
 import { fileURLToPath } from "node:url"
+import { readEnv } from "./environment.ts"
+import * as WasmAddon from "./wasmAddon.ts"
 
 /** @internal */
 export type AttributeValue = string | number | boolean
@@ -19,7 +22,12 @@ export interface Addon {
   /** How many counters `engine_init` needs (`Counter.Count`), and how many published ids (`IdsSlot.Count`). */
   readonly counter_count: number
   readonly ids_count: number
-  /** 0 initialised, 2 already, -1 refused. The engine writes `counters` and, at every start, `ids`. */
+  /**
+   * 0 initialised, 2 already, -1 refused. The engine writes `counters` and, at every start, `ids`; the TypeScript side
+   * adds to some counters itself (spans it keeps without the engine, attributes it drops) and resets `LastNote`
+   * before a start, and the engine adds to what it finds: one array for both. (The WebAssembly engine keeps its own
+   * copy and the adapter copies the counters a call changes in and out around it: wasmAddon.ts.)
+   */
   engine_init(
     counters: Float64Array,
     ids: Int32Array,
@@ -51,7 +59,10 @@ export interface Addon {
   unsampled_root(): number
   /** A new span id as 16 hex digits, or a negative status. */
   span_id_hex(): string | number
-  /** The process-wide id of the engine this environment initialised (0: none), for an export worker to open. */
+  /**
+   * The process-wide id of the engine this environment initialised, for an export worker to open; 0: none, or the
+   * WebAssembly engine, which no other thread can open (its export runs inline, on the calling thread).
+   */
   engine_id(): number
   /**
    * Opens this environment's consumer of an engine (engineId 0: its own): finished spans are then taken as encoded
@@ -83,10 +94,24 @@ export type LoadResult =
     readonly _tag: "Loaded"
     readonly addon: Addon
     readonly version: string
-    /** The file it was loaded from: an export worker loads the same one, so both see the same engines. */
-    readonly path: string
+    /** Which engine: the native binary, or the WebAssembly engine (single-threaded: it exports inline). */
+    readonly engine: "native" | "wasm"
+    /**
+     * The file it was loaded from: an export worker loads the same one, so both see the same engines. Undefined for
+     * the WebAssembly engine, which no other thread can open.
+     */
+    readonly path: string | undefined
+    /** Why the WebAssembly engine runs although a native one was wanted (the native binary's load failure). */
+    readonly note?: string | undefined
   }
   | { readonly _tag: "Failed"; readonly found: boolean; readonly message: string }
+
+/**
+ * @internal The environment variable that chooses the engine: `wasm` the WebAssembly engine instead of the shipped
+ * binary, `native` the binary only (no WebAssembly fallback); unset, the binary and else the WebAssembly engine. The
+ * `nativeModulePath` option, when set, wins over it.
+ */
+export const engineVariable = "ONEAGENT_ENGINE"
 
 const packageRoot = fileURLToPath(new URL("../..", import.meta.url))
 const require = createRequire(import.meta.url)
@@ -94,7 +119,7 @@ const cache = new Map<string, LoadResult>()
 
 /**
  * Loads the engine once per path, never throwing: `path` (the `nativeModulePath` option), else the first of
- * {@link candidates} that loads.
+ * {@link candidates} that loads, else the WebAssembly engine (see {@link engineVariable}).
  *
  * @internal
  */
@@ -147,7 +172,7 @@ export const candidates = (): Array<string> => {
   const platform = `${process.platform}-${process.arch}`
   const libc = linuxLibc()
   const files = [
-    ...(process.env.PREBUILDS_ONLY ? [] : [join(packageRoot, "build", "Release", "effect_oneagent.node")]),
+    ...(readEnv("PREBUILDS_ONLY") ? [] : [join(packageRoot, "build", "Release", "effect_oneagent.node")]),
     join(packageRoot, "prebuilds", platform, libc === undefined ? "effect-oneagent.node" : `effect-oneagent.${libc}.node`)
   ]
   return files.filter((file) => {
@@ -168,6 +193,8 @@ const prebuiltPlatforms = (): Array<string> => {
 }
 
 const loadShipped = (): LoadResult => {
+  const choice = readEnv(engineVariable)
+  if (choice === "wasm") return loadWasm(undefined)
   const files = candidates()
   const failures: Array<string> = []
   for (const file of files) {
@@ -177,14 +204,39 @@ const loadShipped = (): LoadResult => {
   }
   const platform = `${process.platform}-${process.arch}${linuxLibc() === "musl" ? " (musl)" : ""}`
   const shipped = prebuiltPlatforms()
-  return {
-    _tag: "Failed",
-    found: false,
-    message: `The effect-oneagent native engine could not be loaded (${
-      failures.length > 0 ? failures.join("; ") : `no binary for ${platform}`
-    }). The package ships prebuilt binaries for ${shipped.join(", ") || "no platform"}; on others, ` +
-      `\`npm rebuild effect-oneagent\` builds one from source (needs python3, make and a C++20 compiler). ` +
-      `Tracing is disabled; the application runs unchanged.`
+  const failure = `The effect-oneagent native engine could not be loaded (${
+    failures.length > 0 ? failures.join("; ") : `no binary for ${platform}`
+  }). The package ships prebuilt binaries for ${shipped.join(", ") || "no platform"}; on others, ` +
+    `\`npm rebuild effect-oneagent\` builds one from source (needs python3, make and a C++20 compiler).`
+  if (choice === "native") {
+    return {
+      _tag: "Failed",
+      found: false,
+      message: `${failure} Tracing is disabled (${engineVariable}=native); the application runs unchanged.`
+    }
+  }
+  return loadWasm(failure)
+}
+
+// The WebAssembly engine, embedded in the package: it loads wherever WebAssembly runs. `failure`: why the native
+// engine did not load (undefined when the WebAssembly engine was chosen).
+const loadWasm = (failure: string | undefined): LoadResult => {
+  try {
+    const addon = WasmAddon.make()
+    const [version, abi] = addon.engine_version()
+    if (abi !== ABI_VERSION) throw new Error(`it has ABI ${abi}, this library needs ${ABI_VERSION}`)
+    const note = failure === undefined ? undefined : `${failure} The WebAssembly engine runs instead: every tracer ` +
+      `records and spans are exported, encoded on the application's thread.`
+    return { _tag: "Loaded", addon, version, engine: "wasm", path: undefined, note }
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error)
+    return {
+      _tag: "Failed",
+      found: false,
+      message: `${failure === undefined ? "" : `${failure} `}The effect-oneagent WebAssembly engine could not be ` +
+        `loaded ${failure === undefined ? "" : "either "}(${reason}). Tracing is disabled; the application runs ` +
+        `unchanged.`
+    }
   }
 }
 
@@ -223,17 +275,20 @@ const loadFile = (file: string, given: boolean): LoadResult => {
     return {
       _tag: "Failed",
       found: false,
-      message: `${file} is not the effect-oneagent native engine (it has no engine_version). Tracing is disabled; ` +
-        `the application runs unchanged.`
+      message: `${file} is not the effect-oneagent native engine (it has no engine_version)` +
+        (given ? `. Tracing is disabled; the application runs unchanged.` : "")
     }
   }
   if (abi !== ABI_VERSION) {
     return {
       _tag: "Failed",
       found: true,
-      message: `The effect-oneagent native engine has ABI ${abi}, this library needs ${ABI_VERSION}: ` +
-        `the binary is from another version. Reinstall effect-oneagent. Tracing is disabled.`
+      message: given
+        ? `The effect-oneagent native engine has ABI ${abi}, this library needs ${ABI_VERSION}: ` +
+          `the binary is from another version. Reinstall effect-oneagent. Tracing is disabled.`
+        : `${file} has ABI ${abi}, this library needs ${ABI_VERSION} (a binary of another version: reinstall ` +
+          `effect-oneagent)`
     }
   }
-  return { _tag: "Loaded", addon, version, path: file }
+  return { _tag: "Loaded", addon, version, engine: "native", path: file }
 }

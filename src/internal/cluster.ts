@@ -21,6 +21,7 @@ import type * as Scope from "effect/Scope"
 import cluster from "node:cluster"
 import type * as ExportConfig from "../ExportConfig.ts"
 import { notify } from "./diagnostics.ts"
+import { readEnv } from "./environment.ts"
 import * as Pump from "./exportPump.ts"
 import type { Runtime } from "./runtime.ts"
 import * as Senders from "./senders.ts"
@@ -60,9 +61,9 @@ export type Role =
 export const role = (forkable: boolean | undefined): Role => {
   if (forkable === false) return { _tag: "Standalone" }
   if (cluster.isPrimary) return forkable === true ? { _tag: "Primary" } : { _tag: "Standalone" }
-  const format = process.env[ENV]
+  const format = readEnv(ENV)
   if ((format === "protobuf" || format === "json") && typeof process.send === "function") {
-    return { _tag: "Worker", format, raw: process.env[ENV_IPC] === "advanced" }
+    return { _tag: "Worker", format, raw: readEnv(ENV_IPC) === "advanced" }
   }
   return forkable === true
     ? {

@@ -18,6 +18,7 @@ import * as Cluster from "./cluster.ts"
 import * as DataSettings from "./dataSettings.ts"
 import { notify, tracking } from "./diagnostics.ts"
 import * as EngineModule from "./engine.ts"
+import { readEnv } from "./environment.ts"
 import * as ExportConfigInternal from "./exportConfig.ts"
 import * as Exporter from "./exporter.ts"
 import * as FileSink from "./fileSink.ts"
@@ -60,9 +61,9 @@ const stderrLogger = (level: string) => (message: string) => {
   process.stderr.write(`[effect-oneagent ${level}] ${message}\n`)
 }
 
-const makeRuntime = (options: LifecycleOptions, strict: boolean, mode: SinkMode): Runtime => {
+const makeRuntime = (options: LifecycleOptions, strict: boolean, mode: SinkMode, fiber: number): Runtime => {
   const finest = options.logLevel === "finest" ||
-    (options.logLevel === undefined && /^finest$/i.test(process.env.ONEAGENT_SDK_LOG ?? ""))
+    (options.logLevel === undefined && /^finest$/i.test(readEnv("ONEAGENT_SDK_LOG") ?? ""))
   return {
     engine: undefined,
     strict,
@@ -75,6 +76,9 @@ const makeRuntime = (options: LifecycleOptions, strict: boolean, mode: SinkMode)
     starts: (options.trackOpenSpans ?? strict) || mode._tag === "Memory" ? new Map() : undefined,
     captureSites: options.trackOpenSpans ?? strict,
     recorded: mode._tag === "Memory" ? new Set() : undefined,
+    // The strict layer raises misuse where it happens in the test's own fiber (the one acquiring it), and keeps the
+    // rest for the test's next query or the layer's release.
+    misuses: strict ? { fiber, pending: [] } : undefined,
     ignoreReason: undefined,
     released: false
   }
@@ -162,10 +166,11 @@ export const acquire = (
 ): Effect.Effect<Service.ServiceImpl, never, Scope.Scope> =>
   Effect.gen(function*() {
     const options = checked.options
-    const runtime = makeRuntime(options, strict, mode)
+    const fiber = yield* Effect.withFiber((fiber) => Effect.succeed(fiber.id))
+    const runtime = makeRuntime(options, strict, mode, fiber)
     for (const problem of checked.problems) notify(runtime, "diagnostic", `effect-oneagent: ${problem}`)
     const problems = [...checked.problems]
-    const logVariable = process.env.ONEAGENT_SDK_LOG
+    const logVariable = readEnv("ONEAGENT_SDK_LOG")
     if (options.logLevel === undefined && logVariable !== undefined && !/^(finest|off|)$/i.test(logVariable.trim())) {
       problems.push(`ONEAGENT_SDK_LOG must be "finest" or "off"; it is ignored`)
       notify(runtime, "diagnostic", `effect-oneagent: ${problems.at(-1)}`)
@@ -182,12 +187,15 @@ export const acquire = (
         result: { status: InitStatus.LOAD_ERROR, error: loaded.message },
         found: loaded.found,
         compatible: false,
-        version: `${LIBRARY_VERSION}/-`
+        version: `${LIBRARY_VERSION}/-`,
+        engine: "none"
       }, () => AgentState.ERROR, noStats)
     }
-    const version = `${LIBRARY_VERSION}/${loaded.version}`
+    // The WebAssembly engine took over from a native binary that did not load: say why, once per layer.
+    if (loaded.note !== undefined) notify(runtime, "diagnostic", loaded.note)
+    const version = `${LIBRARY_VERSION}/${loaded.version}${loaded.engine === "wasm" ? " (wasm)" : ""}`
     const role: Cluster.Role = mode._tag === "Export" ? Cluster.role(options.forkable) : { _tag: "Standalone" }
-    if (role._tag === "Primary") return yield* acquirePrimary(runtime, options, version, optionProblems)
+    if (role._tag === "Primary") return yield* acquirePrimary(runtime, options, version, loaded.engine, optionProblems)
     yield* EngineModule.awaitShutdown
     const sampling = samplerOf(options)
     if (sampling.warning !== undefined) {
@@ -202,10 +210,11 @@ export const acquire = (
     })
     if (acquired === -1) {
       return Service.make(runtime, {
-        result: { status: InitStatus.INIT_ERROR, error: "the native engine refused the options" },
+        result: { status: InitStatus.INIT_ERROR, error: `the ${loaded.engine} engine refused the options` },
         found: true,
         compatible: true,
-        version
+        version,
+        engine: loaded.engine
       }, () => AgentState.ERROR, noStats)
     }
     const { engine, status } = acquired
@@ -270,7 +279,8 @@ export const acquire = (
       result: initResultOf(status === 2, joinWarnings(optionProblems, warning), "engine"),
       found: true,
       compatible: true,
-      version
+      version,
+      engine: loaded.engine
     }, () =>
       live.released || engine.closed
         ? AgentState.PERMANENTLY_INACTIVE
@@ -287,6 +297,7 @@ const acquirePrimary = (
   runtime: Runtime,
   options: LifecycleOptions,
   version: string,
+  engine: "native" | "wasm",
   optionProblems: string | undefined
 ): Effect.Effect<Service.ServiceImpl, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -305,7 +316,8 @@ const acquirePrimary = (
       result: initResultOf(collector.status === 2, joinWarnings(optionProblems, warning), "forkable primary"),
       found: true,
       compatible: true,
-      version
+      version,
+      engine
     }, () => AgentState.PERMANENTLY_INACTIVE, () => {
       // The workers' spans as the primary's target received them (after release: what was delivered in the end).
       const counts = collector.stats()
