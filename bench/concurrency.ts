@@ -11,7 +11,7 @@
 import * as Effect from "effect/Effect"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { OneAgentSdk } from "../src/OneAgentSdk.ts"
-import { interleave, now, report, startReceiver } from "./lib.ts"
+import { interleave, now, report, requireTracing, startReceiver } from "./lib.ts"
 
 const SPANS = 30_000
 const DEPTH = 3
@@ -24,6 +24,7 @@ const runtime = ManagedRuntime.make(
   OneAgentSdk.layer({ export: { endpoint: receiver.url }, exportInterval: 100, effectSpans: false })
 )
 await runtime.runPromise(Effect.void)
+await requireTracing(runtime, OneAgentSdk)
 
 const resolved = Promise.resolve()
 const work = Effect.promise(() => resolved)

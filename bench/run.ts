@@ -12,12 +12,21 @@ import { fmt, machine, type Result, type Row } from "./lib.ts"
 const benches: ReadonlyArray<{ readonly file: string; readonly flags?: ReadonlyArray<string> }> = [
   { file: "span-start-end.ts" },
   { file: "traced-effect.ts" },
+  { file: "effect-tracer.ts" },
   { file: "otlp-encode.ts" },
   { file: "memory.ts", flags: ["--expose-gc"] },
   { file: "event-loop.ts" },
   { file: "concurrency.ts" },
-  { file: "sampling.ts" }
+  { file: "sampling.ts" },
+  { file: "export-pipeline.ts" },
+  { file: "burst.ts" },
+  { file: "console-tree.ts", flags: ["--expose-gc"] },
+  { file: "late-child.ts" }
 ]
+
+// A benchmark still running after this long is stopped and reported (an export that never completes must not hang
+// the run).
+const TIMEOUT_MS = 10 * 60_000
 
 const only = process.argv.slice(2)
 const selected = benches.filter((b) => only.length === 0 || only.some((word) => b.file.includes(word)))
@@ -39,8 +48,13 @@ const run = (file: string, flags: ReadonlyArray<string>): Promise<Result | undef
         else console.log(`  ${line}`)
       }
     })
-    child.on("close", (code) => {
-      if (code !== 0) console.log(`  ${file} exited with ${code}`)
+    const timer = setTimeout(() => {
+      console.log(`  ${file}: still running after ${TIMEOUT_MS / 60_000} min, stopped`)
+      child.kill("SIGKILL")
+    }, TIMEOUT_MS)
+    child.on("close", (code, signal) => {
+      clearTimeout(timer)
+      if (code !== 0) console.log(`  ${file} exited with ${code ?? signal}${result === undefined ? ", no result" : ""}`)
       resolve(result)
     })
   })
@@ -48,10 +62,12 @@ const run = (file: string, flags: ReadonlyArray<string>): Promise<Result | undef
 const loadBefore = machine().load
 const started = Date.now()
 const results: Array<Result> = []
+const failed: Array<string> = []
 for (const bench of selected) {
   console.log(`> ${bench.file}`)
   const result = await run(bench.file, bench.flags ?? [])
   if (result !== undefined) results.push(result)
+  else failed.push(bench.file)
 }
 const seconds = (Date.now() - started) / 1000
 
@@ -59,7 +75,8 @@ const m = machine()
 const cell = (row: Row, n: number | undefined) => (n === undefined ? "" : `${fmt(n)} ${row.unit}`)
 const lines = [
   "",
-  `Machine: ${m.cpu}, ${m.cores} cores, ${m.platform}, Node ${m.node}; all benchmarks ${seconds.toFixed(0)} s; ` +
+  `Machine: ${m.cpu}, ${m.cores} cores, ${m.platform}, Node ${m.node}; ${new Date().toISOString()}; ` +
+  `benchmarks ${seconds.toFixed(0)} s; ` +
   `load average (1, 5, 15 min) before ${loadBefore}, after ${m.load}`,
   "",
   "| Benchmark | Metric | Ours | Theirs | Compared with | Ratio | Target | |",
@@ -76,7 +93,8 @@ const lines = [
   ...results.map((r) => `- ${r.file}: ${r.iterations}`),
   "",
   "Notes:",
-  ...results.flatMap((r) => r.rows.filter((row) => row.note).map((row) => `- ${row.bench}, ${row.metric}: ${row.note}`))
+  ...results.flatMap((r) => r.rows.filter((row) => row.note).map((row) => `- ${row.bench}, ${row.metric}: ${row.note}`)),
+  ...(failed.length > 0 ? ["", `No result (see their output above): ${failed.join(", ")}`] : [])
 ]
 console.log(lines.join("\n"))
 

@@ -49,7 +49,7 @@ void for_each_key(const std::vector<Attr>& attrs, Group& group, F&& f) {
 
 // ---- protobuf wire format ----
 
-size_t varint_size(uint64_t v) {
+constexpr size_t varint_size(uint64_t v) {
   size_t n = 1;
   while (v >= 0x80) v >>= 7, ++n;
   return n;
@@ -73,11 +73,6 @@ void fixed64(std::string& o, uint32_t field, uint64_t v) {
   for (int i = 0; i < 8; ++i) o.push_back(static_cast<char>(v >> (8 * i)));
 }
 
-void fixed32(std::string& o, uint32_t field, uint32_t v) {
-  tag(o, field, kFixed32);
-  for (int i = 0; i < 4; ++i) o.push_back(static_cast<char>(v >> (8 * i)));
-}
-
 void bytes(std::string& o, uint32_t field, const void* data, size_t n) {
   tag(o, field, kLengthDelimited);
   varint(o, n);
@@ -85,31 +80,12 @@ void bytes(std::string& o, uint32_t field, const void* data, size_t n) {
 }
 
 // proto3 leaves zeros and empty strings out; so do we, except inside a oneof where presence carries meaning.
-void uint_field(std::string& o, uint32_t field, uint64_t v) {
-  if (v == 0) return;
-  tag(o, field, kVarint);
-  varint(o, v);
-}
-
 void string(std::string& o, uint32_t field, std::string_view s) {
   if (!s.empty()) bytes(o, field, s.data(), s.size());
 }
 
-void trace_id(std::string& o, uint32_t field, const TraceId& id) {
-  uint8_t buf[16];
-  store_be64(buf, id.hi);
-  store_be64(buf + 8, id.lo);
-  bytes(o, field, buf, 16);
-}
-
-void span_id(std::string& o, uint32_t field, uint64_t id) {
-  uint8_t buf[8];
-  store_be64(buf, id);
-  bytes(o, field, buf, 8);
-}
-
-// Nested messages reserve one length byte and widen it afterwards when the body is 128 bytes or more,
-// which avoids sizing every message twice.
+// The resource and scope (encoded once per consumer) go through these appends. Nested messages reserve one length
+// byte and widen it afterwards when the body is 128 bytes or more, which avoids sizing every message twice.
 size_t open(std::string& o, uint32_t field) {
   tag(o, field, kLengthDelimited);
   o.push_back(0);
@@ -162,50 +138,228 @@ void pb_key_value(std::string& o, uint32_t field, std::string_view key, const Gr
   close(o, kv);
 }
 
-void pb_attrs(std::string& o, uint32_t field, const std::vector<Attr>& attrs, const InternTable& strings, Group& g) {
-  for_each_key(attrs, g, [&](uint32_t key, const Group& values) { pb_key_value(o, field, strings.get(key), values); });
-}
-
 std::string_view span_name(const SpanRecord& r, const InternTable& strings) {
   return r.name_text.empty() ? std::string_view(strings.get(r.name)) : std::string_view(r.name_text);
 }
 
-void pb_span(std::string& o, const SpanRecord& r, const InternTable& strings, Group& g) {
-  size_t span = open(o, kScopeSpansSpans);
-  trace_id(o, kSpanTraceId, r.trace_id);
-  span_id(o, kSpanSpanId, r.span_id);
-  string(o, kSpanTraceState, r.trace_state);
-  if (r.parent_span_id != 0) span_id(o, kSpanParentSpanId, r.parent_span_id);
-  string(o, kSpanName, span_name(r, strings));
-  uint_field(o, kSpanKind, static_cast<uint64_t>(r.kind));
-  fixed64(o, kSpanStart, static_cast<uint64_t>(r.start_ns));
-  fixed64(o, kSpanEnd, static_cast<uint64_t>(r.end_ns));
-  pb_attrs(o, kSpanAttributes, r.attrs, strings, g);
-  uint_field(o, kSpanDroppedAttributes, r.dropped_attrs);
+// ---- one span, sized first and written once ----
+// A span is most of every request, so it is written in two passes without a single append: its exact size first
+// (every nested length is known before it is written, so nothing is moved to widen a length), then its bytes through
+// a pointer into room reserved for them. The bytes are those the append-based helpers above would write.
+
+// A field with a one-byte tag (fields 1 to 15) and a length-delimited payload of n bytes.
+constexpr size_t delimited(size_t n) { return 1 + varint_size(n) + n; }
+
+inline void w_varint(char*& p, uint64_t v) {
+  while (v >= 0x80) *p++ = static_cast<char>((v & 0x7F) | 0x80), v >>= 7;
+  *p++ = static_cast<char>(v);
+}
+
+// The tag of a field below 16: one byte.
+inline void w_tag(char*& p, uint32_t field, uint32_t wire) { *p++ = static_cast<char>((field << 3) | wire); }
+
+inline void w_delimited(char*& p, uint32_t field, size_t n) {
+  w_tag(p, field, kLengthDelimited);
+  w_varint(p, n);
+}
+
+inline void w_bytes(char*& p, uint32_t field, const void* data, size_t n) {
+  w_delimited(p, field, n);
+  std::memcpy(p, data, n);
+  p += n;
+}
+
+inline void w_string(char*& p, uint32_t field, std::string_view s) {
+  if (!s.empty()) w_bytes(p, field, s.data(), s.size());
+}
+
+inline void w_le64(char*& p, uint64_t v) {
+  for (int i = 0; i < 8; ++i) *p++ = static_cast<char>(v >> (8 * i));
+}
+
+inline void w_le32(char*& p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) *p++ = static_cast<char>(v >> (8 * i));
+}
+
+inline void w_uint(char*& p, uint32_t field, uint64_t v) {
+  if (v == 0) return;
+  w_tag(p, field, kVarint);
+  w_varint(p, v);
+}
+
+inline size_t uint_size(uint64_t v) { return v == 0 ? 0 : 1 + varint_size(v); }
+inline size_t string_size(std::string_view s) { return s.empty() ? 0 : delimited(s.size()); }
+
+inline void w_id16(char*& p, uint32_t field, const TraceId& id) {
+  w_tag(p, field, kLengthDelimited);
+  *p++ = 16;
+  store_be64(reinterpret_cast<uint8_t*>(p), id.hi);
+  store_be64(reinterpret_cast<uint8_t*>(p) + 8, id.lo);
+  p += 16;
+}
+
+inline void w_id8(char*& p, uint32_t field, uint64_t id) {
+  w_tag(p, field, kLengthDelimited);
+  *p++ = 8;
+  store_be64(reinterpret_cast<uint8_t*>(p), id);
+  p += 8;
+}
+
+// AnyValue's body (pb_any).
+inline size_t any_body(const Attr& a) {
+  switch (a.type) {
+    case AttrType::String: return delimited(a.s.size());
+    case AttrType::Bool: return 2;
+    case AttrType::Int: return 1 + varint_size(static_cast<uint64_t>(a.i));
+    case AttrType::Double: return 9;
+  }
+  return 0;
+}
+
+inline void w_any(char*& p, uint32_t field, const Attr& a) {
+  w_delimited(p, field, any_body(a));
+  switch (a.type) {
+    case AttrType::String:
+      w_bytes(p, kAnyString, a.s.data(), a.s.size());
+      break;
+    case AttrType::Bool:
+      w_tag(p, kAnyBool, kVarint);
+      *p++ = a.b ? 1 : 0;
+      break;
+    case AttrType::Int:
+      w_tag(p, kAnyInt, kVarint);
+      w_varint(p, static_cast<uint64_t>(a.i));
+      break;
+    case AttrType::Double: {
+      uint64_t bits;
+      std::memcpy(&bits, &a.d, sizeof bits);
+      w_tag(p, kAnyDouble, kFixed64);
+      w_le64(p, bits);
+      break;
+    }
+  }
+}
+
+// Whether two attributes share a key (then they are written as one KeyValue with an array value, for_each_key).
+inline bool repeats_key(const std::vector<Attr>& attrs) {
+  for (size_t i = 1; i < attrs.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (attrs[j].key == attrs[i].key) return true;
+    }
+  }
+  return false;
+}
+
+// The body of a KeyValue (pb_key_value), and the array value inside it when there are several values.
+inline size_t array_body(const Group& values) {
+  size_t n = 0;
+  for (const Attr* a : values) n += delimited(any_body(*a));
+  return n;
+}
+
+inline size_t kv_body(std::string_view key, const Group& values) {
+  const size_t value = values.size() == 1 ? any_body(*values[0]) : delimited(array_body(values));
+  return string_size(key) + delimited(value);
+}
+
+inline size_t kv_body(std::string_view key, const Attr& a) { return string_size(key) + delimited(any_body(a)); }
+
+inline void w_kv(char*& p, uint32_t field, std::string_view key, const Attr& a) {
+  w_delimited(p, field, kv_body(key, a));
+  w_string(p, kKeyValueKey, key);
+  w_any(p, kKeyValueValue, a);
+}
+
+inline void w_kv(char*& p, uint32_t field, std::string_view key, const Group& values) {
+  if (values.size() == 1) return w_kv(p, field, key, *values[0]);
+  w_delimited(p, field, kv_body(key, values));
+  w_string(p, kKeyValueKey, key);
+  const size_t array = array_body(values);
+  w_delimited(p, kKeyValueValue, delimited(array));
+  w_delimited(p, kAnyArray, array);
+  for (const Attr* a : values) w_any(p, kArrayValues, *a);
+}
+
+// Every KeyValue of a list, each a field `field` (pb_attrs): the size, then the bytes.
+size_t attrs_size(const std::vector<Attr>& attrs, const InternTable& strings, Group& g) {
+  size_t n = 0;
+  if (!repeats_key(attrs)) {
+    for (const Attr& a : attrs) n += delimited(kv_body(strings.get(a.key), a));
+    return n;
+  }
+  for_each_key(attrs, g, [&](uint32_t key, const Group& values) { n += delimited(kv_body(strings.get(key), values)); });
+  return n;
+}
+
+void w_attrs(char*& p, uint32_t field, const std::vector<Attr>& attrs, const InternTable& strings, Group& g) {
+  if (!repeats_key(attrs)) {
+    for (const Attr& a : attrs) w_kv(p, field, strings.get(a.key), a);
+    return;
+  }
+  for_each_key(attrs, g, [&](uint32_t key, const Group& values) { w_kv(p, field, strings.get(key), values); });
+}
+
+inline size_t event_body(const Event& e, const InternTable& strings, Group& g) {
+  return 9 + string_size(strings.get(e.name)) + attrs_size(e.attrs, strings, g);
+}
+
+inline size_t link_body(const Link& l, const InternTable& strings, Group& g) {
+  return 18 + 10 + attrs_size(l.attrs, strings, g) + 5;
+}
+
+inline size_t status_body(const SpanRecord& r) {
+  return string_size(r.status_message) + uint_size(static_cast<uint64_t>(r.status));
+}
+
+// The body of a Span message (what pb_span wrote between its length and the end).
+size_t span_body(const SpanRecord& r, const InternTable& strings, Group& g) {
+  size_t n = 18 + 10 + string_size(r.trace_state) + (r.parent_span_id != 0 ? 10 : 0) +
+             string_size(span_name(r, strings)) + uint_size(static_cast<uint64_t>(r.kind)) + 9 + 9 +
+             attrs_size(r.attrs, strings, g) + uint_size(r.dropped_attrs) + uint_size(r.dropped_events) +
+             uint_size(r.dropped_links) + delimited(status_body(r)) + 6;  // flags: field 16, a two-byte tag
+  for (const Event& e : r.events) n += delimited(event_body(e, strings, g));
+  for (const Link& l : r.links) n += delimited(link_body(l, strings, g));
+  return n;
+}
+
+// Writes the Span message (field kScopeSpansSpans) whose body is `body` bytes; p must have room for all of it.
+void w_span(char*& p, const SpanRecord& r, size_t body, const InternTable& strings, Group& g) {
+  w_delimited(p, kScopeSpansSpans, body);
+  w_id16(p, kSpanTraceId, r.trace_id);
+  w_id8(p, kSpanSpanId, r.span_id);
+  w_string(p, kSpanTraceState, r.trace_state);
+  if (r.parent_span_id != 0) w_id8(p, kSpanParentSpanId, r.parent_span_id);
+  w_string(p, kSpanName, span_name(r, strings));
+  w_uint(p, kSpanKind, static_cast<uint64_t>(r.kind));
+  w_tag(p, kSpanStart, kFixed64);
+  w_le64(p, static_cast<uint64_t>(r.start_ns));
+  w_tag(p, kSpanEnd, kFixed64);
+  w_le64(p, static_cast<uint64_t>(r.end_ns));
+  w_attrs(p, kSpanAttributes, r.attrs, strings, g);
+  w_uint(p, kSpanDroppedAttributes, r.dropped_attrs);
   for (const Event& e : r.events) {
-    size_t event = open(o, kSpanEvents);
-    fixed64(o, kEventTime, static_cast<uint64_t>(e.time_ns));
-    string(o, kEventName, strings.get(e.name));
-    pb_attrs(o, kEventAttributes, e.attrs, strings, g);
-    close(o, event);
+    w_delimited(p, kSpanEvents, event_body(e, strings, g));
+    w_tag(p, kEventTime, kFixed64);
+    w_le64(p, static_cast<uint64_t>(e.time_ns));
+    w_string(p, kEventName, strings.get(e.name));
+    w_attrs(p, kEventAttributes, e.attrs, strings, g);
   }
-  uint_field(o, kSpanDroppedEvents, r.dropped_events);
+  w_uint(p, kSpanDroppedEvents, r.dropped_events);
   for (const Link& l : r.links) {
-    size_t link = open(o, kSpanLinks);
-    trace_id(o, kLinkTraceId, l.trace_id);
-    span_id(o, kLinkSpanId, l.span_id);
-    pb_attrs(o, kLinkAttributes, l.attrs, strings, g);
-    fixed32(o, kLinkFlags, l.flags);
-    close(o, link);
+    w_delimited(p, kSpanLinks, link_body(l, strings, g));
+    w_id16(p, kLinkTraceId, l.trace_id);
+    w_id8(p, kLinkSpanId, l.span_id);
+    w_attrs(p, kLinkAttributes, l.attrs, strings, g);
+    w_tag(p, kLinkFlags, kFixed32);
+    w_le32(p, l.flags);
   }
-  uint_field(o, kSpanDroppedLinks, r.dropped_links);
-  size_t status = open(o, kSpanStatus);
-  string(o, kStatusMessage, r.status_message);
-  uint_field(o, kStatusCode, static_cast<uint64_t>(r.status));
-  close(o, status);
+  w_uint(p, kSpanDroppedLinks, r.dropped_links);
+  w_delimited(p, kSpanStatus, status_body(r));
+  w_string(p, kStatusMessage, r.status_message);
+  w_uint(p, kStatusCode, static_cast<uint64_t>(r.status));
   // Only the W3C flags: the is-remote bits stay unset because the record does not know whether the parent was remote.
-  fixed32(o, kSpanFlags, r.flags);
-  close(o, span);
+  w_varint(p, (kSpanFlags << 3) | kFixed32);
+  w_le32(p, r.flags);
 }
 
 // ---- OTLP/JSON ----
@@ -216,7 +370,20 @@ void json_string(std::string& o, std::string_view s) {
   size_t run = 0;  // start of the pending run of characters that need no escape
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (c >= 0x20 && c != '"' && c != '\\' && c != 0xE2) continue;
+    if (c == 0xE2) {
+      // U+2028 and U+2029 are valid in JSON strings, but line readers (node:readline, editors) split lines at them:
+      // escaped, each batch stays one line of the file.
+      if (i + 2 >= s.size() || static_cast<unsigned char>(s[i + 1]) != 0x80 ||
+          (static_cast<unsigned char>(s[i + 2]) & 0xFE) != 0xA8) {
+        continue;
+      }
+      o.append(s.data() + run, i - run);
+      o.append(static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029");
+      i += 2;
+      run = i + 1;
+      continue;
+    }
     o.append(s.data() + run, i - run);
     run = i + 1;
     o.push_back('\\');
@@ -449,18 +616,32 @@ size_t BatchEncoder::request_size(size_t spans_bytes) const {
 }
 
 size_t BatchEncoder::stage(const SpanRecord& r) {
+  if (format_ == ExportFormat::Protobuf) {
+    // Written in place after the committed spans; a span staged before and not committed is replaced.
+    spans_.resize(committed_);
+    const size_t body = span_body(r, strings_, group_);
+    const size_t size = delimited(body);
+    spans_.resize(committed_ + size);
+    char* p = spans_.data() + committed_;
+    w_span(p, r, body, strings_, group_);
+    has_staged_ = true;
+    return request_size(spans_.size());
+  }
   staged_.clear();
-  if (format_ == ExportFormat::Protobuf) pb_span(staged_, r, strings_, group_);
-  else json_span(staged_, r, strings_, group_);
+  json_span(staged_, r, strings_, group_);
   has_staged_ = true;
-  bool comma = format_ == ExportFormat::Json && count_ > 0;
+  bool comma = count_ > 0;
   return request_size(spans_.size() + (comma ? 1 : 0) + staged_.size());
 }
 
 void BatchEncoder::commit() {
   if (!has_staged_) return;
-  if (format_ == ExportFormat::Json && count_ > 0) spans_.push_back(',');
-  spans_.append(staged_);
+  if (format_ == ExportFormat::Protobuf) {
+    committed_ = spans_.size();
+  } else {
+    if (count_ > 0) spans_.push_back(',');
+    spans_.append(staged_);
+  }
   has_staged_ = false;
   count_++;
 }
@@ -468,20 +649,25 @@ void BatchEncoder::commit() {
 std::string BatchEncoder::take(std::string buffer) {
   std::string out = std::move(buffer);
   out.clear();
-  out.reserve(request_size(spans_.size()));
   if (format_ == ExportFormat::Json) {
+    out.reserve(request_size(spans_.size()));
     out.append(resource_).append(spans_).append(kJsonTail);
+    spans_.clear();
   } else {
-    size_t scope_spans = scope_.size() + spans_.size();
+    const std::string_view spans(spans_.data(), committed_);
+    out.reserve(request_size(spans.size()));
+    size_t scope_spans = scope_.size() + spans.size();
     size_t resource_spans = resource_.size() + 1 + varint_size(scope_spans) + scope_spans;
     tag(out, kRequestResourceSpans, kLengthDelimited);
     varint(out, resource_spans);
     out.append(resource_);
     tag(out, kResourceSpansScopeSpans, kLengthDelimited);
     varint(out, scope_spans);
-    out.append(scope_).append(spans_);
+    out.append(scope_).append(spans);
+    // A staged span stays, as the first of the next batch.
+    spans_.erase(0, committed_);
+    committed_ = 0;
   }
-  spans_.clear();
   count_ = 0;
   return out;
 }

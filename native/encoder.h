@@ -45,6 +45,7 @@ class BatchEncoder {
   void reset() {
     spans_.clear();
     staged_.clear();
+    committed_ = 0;
     has_staged_ = false;
     count_ = 0;
   }
@@ -57,7 +58,10 @@ class BatchEncoder {
   ExportFormat format_;
   std::string resource_;  // protobuf: the framed Resource; JSON: everything before the first span
   std::string scope_;     // protobuf: the framed InstrumentationScope; JSON: unused
-  std::string spans_;     // committed spans, already framed (protobuf) or comma-separated (JSON)
+  // Committed spans, already framed (protobuf) or comma-separated (JSON). Protobuf: the staged span follows them
+  // here, from committed_ on, written in place; JSON: it waits in staged_.
+  std::string spans_;
+  size_t committed_ = 0;
   std::string staged_;
   std::vector<const Attr*> group_;  // scratch for merging repeated keys
   bool has_staged_ = false;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "guard.h"
+
 namespace oneagent {
 
 Engine::Engine(const EngineOptions& options, double* counters, int32_t* ids)
@@ -18,6 +20,21 @@ Engine::Engine(const EngineOptions& options, double* counters, int32_t* ids)
   ratio = ratio < 0 ? 0 : ratio > 1 ? 1 : ratio;
   // Compare the low 63 bits of the trace id, as OpenTelemetry's TraceIdRatioBased sampler does.
   sample_threshold_ = ratio >= 1 ? UINT64_MAX : static_cast<uint64_t>(ratio * 9223372036854775808.0);
+  xor_bound_ = static_cast<uint64_t>(std::floor(ratio * 4294967295.0));
+}
+
+// The low 63 bits decide in the Go and Python SDKs (and in sample()); OpenTelemetry JS XORs the four 32-bit words.
+// With the low word fixed, one value of the high word's low half gives any XOR: draw the XOR uniformly on the side
+// of the bound that `keep` asks for and solve for that half, so both rules decide this root alike at the same ratio.
+void Engine::agree_with_ratio(TraceId& id, bool keep) {
+  const uint64_t below = xor_bound_;                   // XOR values OpenTelemetry JS keeps: [0, below)
+  const uint64_t above = (uint64_t{1} << 32) - below;  // and leaves out: [below, 2^32)
+  if (keep ? below == 0 : above == 0) return;          // a ratio so small (or 1) that no id can agree
+  const uint64_t random = ids_.span_id();
+  const uint32_t target = static_cast<uint32_t>(keep ? random % below : below + random % above);
+  const uint32_t others = static_cast<uint32_t>(id.hi >> 32) ^ static_cast<uint32_t>(id.lo >> 32) ^
+                          static_cast<uint32_t>(id.lo);
+  id.hi = (id.hi & 0xFFFFFFFF00000000ull) | (target ^ others);
 }
 
 Engine::~Engine() {
@@ -62,6 +79,7 @@ TraceContext Engine::unsampled_root() {
     const uint64_t span = (uint64_t{1} << 63) - sample_threshold_;  // values of the low 63 bits left out
     const uint64_t low63 = sample_threshold_ + (ctx.trace_id.lo >> 1) % span;
     ctx.trace_id.lo = (low63 << 1) | (ctx.trace_id.lo & 1);
+    agree_with_ratio(ctx.trace_id, false);
   }
   ctx.span_id = ids_.span_id();
   ctx.flags = 0;
@@ -107,6 +125,7 @@ int32_t Engine::start_from(const TraceContext parent, bool has_parent, uint32_t 
       id.lo = (((id.lo >> 1) % sample_threshold_) << 1) | (id.lo & 1);
     }
     ctx.flags = sampled_root ? 1 : sample(ctx.trace_id);
+    if (sample_threshold_ != UINT64_MAX) agree_with_ratio(ctx.trace_id, ctx.flags == 1);
   }
   const int64_t start_ns = IdGenerator::clock_ns();
   std::string state;
@@ -114,12 +133,12 @@ int32_t Engine::start_from(const TraceContext parent, bool has_parent, uint32_t 
   SpanRecord* r = nullptr;
   if (ctx.sampled()) {
     r = pool_.acquire();
-    try {
+    ONEAGENT_TRY {
       if (!state.empty()) r->trace_state = state;
       r->attrs = t.attrs;  // copy-assigned over a recycled record's attributes: their strings' buffers are reused
-    } catch (...) {
+    } ONEAGENT_CATCH_ALL {
       delete r;
-      throw;
+      ONEAGENT_RETHROW;
     }
     r->trace_id = ctx.trace_id;
     r->span_id = ctx.span_id;
@@ -130,11 +149,11 @@ int32_t Engine::start_from(const TraceContext parent, bool has_parent, uint32_t 
     r->start_ns = start_ns;
   }
   uint32_t handle;
-  try {
+  ONEAGENT_TRY {
     handle = spans_.allocate();
-  } catch (...) {
+  } ONEAGENT_CATCH_ALL {
     if (r != nullptr) delete r;
-    throw;
+    ONEAGENT_RETHROW;
   }
   if (handle == 0) {
     if (r != nullptr) delete r;
@@ -217,7 +236,7 @@ int32_t Engine::add_attr(uint32_t handle, Attr&& attr) {
   if (r == nullptr) return status;  // unsampled: nothing is kept
   if (r->attrs.size() >= options_.max_attributes) {
     r->dropped_attrs++;
-    counters_[kCounterDroppedAttrs] += 1;
+    counters_[kCounterDroppedAttributes] += 1;
     return kOk;
   }
   r->attrs.push_back(std::move(attr));

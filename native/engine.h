@@ -135,6 +135,11 @@ class Engine {
   std::atomic<uint64_t> settled_{0};      // consumer: of those, the ones exported or dropped after the take
   std::vector<SpanTemplate> templates_;
   uint64_t sample_threshold_;
+  // OpenTelemetry JS's TraceIdRatioBasedSampler keeps a trace id whose four 32-bit words XOR to below
+  // floor(ratio * 0xffffffff); the roots this engine draws for a ratio satisfy that rule too (agree_with_ratio).
+  uint64_t xor_bound_;
+  // Redraws the high word's low half so that OpenTelemetry JS's XOR rule decides `keep` as the low-63-bit rule did.
+  void agree_with_ratio(TraceId& id, bool keep);
 };
 
 }  // namespace oneagent

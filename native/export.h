@@ -26,6 +26,8 @@ class BatchSource {
   // fit stays staged for the next batch. std::bad_alloc: the spans taken so far are dropped (and settled), none lost
   // uncounted.
   Batch take(uint32_t max_spans, size_t max_bytes);
+  // Hands a batch's bytes back once they were copied out, so the next batch is written into the same buffer.
+  void reuse(std::string&& bytes) { spare_ = std::move(bytes); }
   // Spans taken out of the ring and done with (exported or dropped): room under the engine's bound again.
   void settle(uint64_t spans) { engine_->settle(spans); }
   // Spans waiting in the ring, and staged here.
@@ -38,6 +40,7 @@ class BatchSource {
   std::shared_ptr<Engine> engine_;
   BatchEncoder encoder_;
   std::unique_ptr<BatchEncoder> json_;
+  std::string spare_;  // the last batch's buffer, when it was handed back
   uint64_t dropped_ = 0;
 };
 

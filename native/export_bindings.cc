@@ -106,6 +106,7 @@ napi_value JS_export_take(napi_env env, napi_callback_info info) {
   napi_create_uint32(env, batch.spans, &count);
   napi_set_element(env, out, 1, count);
   if (!batch.json.empty()) napi_set_element(env, out, 2, buffer(env, batch.json));
+  source->reuse(std::move(batch.bytes));
   return out;
 }
 

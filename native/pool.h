@@ -9,6 +9,15 @@
 
 #include "span.h"
 
+// Hints to start loading a line that will be written (or read) soon; nothing where the compiler has no such builtin.
+#if defined(__GNUC__) || defined(__clang__)
+#define ONEAGENT_PREFETCH_WRITE(p) __builtin_prefetch((p), 1)
+#define ONEAGENT_PREFETCH_READ(p) __builtin_prefetch((p), 0)
+#else
+#define ONEAGENT_PREFETCH_WRITE(p) ((void)0)
+#define ONEAGENT_PREFETCH_READ(p) ((void)0)
+#endif
+
 namespace oneagent {
 
 class RecordPool {
@@ -34,6 +43,18 @@ class RecordPool {
     }
     SpanRecord* r = local_;
     local_ = r->next_free;
+    // Records were last written on the consumer's thread, so each start would wait for its record's lines, above all
+    // the attribute list it copies a template over. Fetched ahead instead: the record after next (its first lines),
+    // and the next one's attribute list (its pointer is in a line fetched one start ago).
+    if (local_ != nullptr) {
+      if (SpanRecord* after = local_->next_free; after != nullptr) {
+        ONEAGENT_PREFETCH_WRITE(after);
+        ONEAGENT_PREFETCH_WRITE(reinterpret_cast<const char*>(after) + 64);
+      }
+      const char* attrs = reinterpret_cast<const char*>(local_->attrs.data());
+      const size_t bytes = local_->attrs.size() * sizeof(Attr);
+      for (size_t at = 0; at < bytes && at < 256; at += 64) ONEAGENT_PREFETCH_WRITE(attrs + at);
+    }
     // The idle count is settled in steps, so the JS thread touches the shared counter once per 256 records.
     if (++taken_ == 256) {
       idle_.fetch_sub(taken_, std::memory_order_relaxed);
@@ -51,6 +72,19 @@ class RecordPool {
     idle_.fetch_add(1, std::memory_order_relaxed);
     r->next_free = returned_.load(std::memory_order_relaxed);
     while (!returned_.compare_exchange_weak(r->next_free, r, std::memory_order_release, std::memory_order_relaxed)) {
+    }
+  }
+
+  // Any thread: a list of records (linked through next_free, contents already reset) handed back at once, with one
+  // exchange on the shared list instead of one per record.
+  void release_list(SpanRecord* head, SpanRecord* tail, int64_t count) {
+    if (idle_.load(std::memory_order_relaxed) >= limit_) {
+      free_list(head);
+      return;
+    }
+    idle_.fetch_add(count, std::memory_order_relaxed);
+    tail->next_free = returned_.load(std::memory_order_relaxed);
+    while (!returned_.compare_exchange_weak(tail->next_free, head, std::memory_order_release, std::memory_order_relaxed)) {
     }
   }
 
@@ -73,6 +107,44 @@ class RecordPool {
   int64_t taken_ = 0;            // JS thread only
   alignas(64) std::atomic<SpanRecord*> returned_{nullptr};
   std::atomic<int64_t> idle_{0};
+};
+
+// Records a consumer is done with, collected and handed back to their pool together (RecordPool::release_list).
+class RecordReturns {
+ public:
+  RecordReturns() = default;
+  RecordReturns(const RecordReturns&) = delete;
+  RecordReturns& operator=(const RecordReturns&) = delete;
+  ~RecordReturns() { flush(); }
+
+  // Takes ownership of r, as `delete r` would.
+  void add(SpanRecord* r) {
+    if (r->pool == nullptr) {
+      RecordPool::destroy(r);
+      return;
+    }
+    if (pool_ != r->pool) {
+      flush();
+      pool_ = r->pool;
+    }
+    r->recycle();
+    r->next_free = head_;
+    if (tail_ == nullptr) tail_ = r;
+    head_ = r;
+    ++count_;
+  }
+
+  void flush() {
+    if (head_ != nullptr) pool_->release_list(head_, tail_, count_);
+    head_ = tail_ = nullptr;
+    count_ = 0;
+  }
+
+ private:
+  RecordPool* pool_ = nullptr;
+  SpanRecord* head_ = nullptr;
+  SpanRecord* tail_ = nullptr;
+  int64_t count_ = 0;
 };
 
 inline void SpanRecord::operator delete(SpanRecord* r, std::destroying_delete_t) {

@@ -49,6 +49,13 @@ class SpanRing {
     return r;
   }
 
+  // Consumer only: the record `ahead` places after the next pop would return (0: the next one itself), or null when
+  // not that many wait (as far as the consumer last looked), so it can fetch records before it encodes them.
+  SpanRecord* peek(uint64_t ahead) const {
+    const uint64_t at = head_.load(std::memory_order_relaxed) + ahead;
+    return at < tail_seen_ ? slots_[at & mask_] : nullptr;
+  }
+
   uint64_t size() const { return tail_.load(std::memory_order_acquire) - head_.load(std::memory_order_acquire); }
 
   // Producer only: what was queued at the producer's last look at the consumer's index, which it refreshes every

@@ -98,6 +98,12 @@ export class AttributeList {
     return this
   }
 
+  /** The span's name: marks it cut (`oneagent.truncated` = `span.name`) when {@link spanName} had to cut it. */
+  name(named: { readonly name: string; readonly cut: boolean }): string {
+    if (named.cut) this.list.push([truncatedKey, "span.name"])
+    return named.name
+  }
+
   /** The attributes as [key, value, limit] triples, as the engine takes them. */
   flat(): Array<AttributeValue> {
     const out: Array<AttributeValue> = []
@@ -107,10 +113,48 @@ export class AttributeList {
 }
 
 /**
- * A span name from user strings (an untyped caller's info object may hold anything), each cut to the name's limit
- * first: joining megabyte strings would make every start pay for all of them, though the engine keeps 250 characters.
+ * A span name from user strings, at most the name's limit (250 characters), with the part that says most kept whole:
+ * `keep` (the method of `service/method`, the operation of `SELECT db`) and the other part cut first, with `…` where
+ * it was cut. An untyped caller's parts may be anything; each is cut to the limit before it is joined, so megabyte
+ * strings cost no more than their kept prefix. A cut name is marked on the span (`oneagent.truncated` = `span.name`)
+ * by {@link AttributeList.name}.
  *
  * @internal
  */
-export const spanName = (...parts: ReadonlyArray<unknown>): string =>
-  parts.map((part) => clip(typeof part === "string" ? part : safeString(part), Limit.Default)).join("")
+export const spanName = (
+  first: unknown,
+  separator = "",
+  second: unknown = undefined,
+  keep: "first" | "second" = "second"
+): { readonly name: string; readonly cut: boolean } => {
+  const a = clip(typeof first === "string" ? first : safeString(first), Limit.Default)
+  if (second === undefined) {
+    const whole = typeof first === "string" ? first : safeString(first)
+    return { name: a, cut: a !== whole }
+  }
+  const b = clip(typeof second === "string" ? second : safeString(second), Limit.Default)
+  const full = `${a}${separator}${b}`
+  if (codePoints(full) <= Limit.Default && a.length === lengthOf(first) && b.length === lengthOf(second)) {
+    return { name: full, cut: false }
+  }
+  const kept = keep === "second" ? b : a
+  const other = keep === "second" ? a : b
+  // Room for the other part, the separator and the ellipsis; the kept part alone may fill the name.
+  const room = Limit.Default - codePoints(kept) - codePoints(separator) - 1
+  if (room <= 0) return { name: clip(kept, Limit.Default), cut: true }
+  const shortened = codePoints(other) > room ? `${clip(other, room)}…` : other
+  const name = keep === "second" ? `${shortened}${separator}${kept}` : `${kept}${separator}${shortened}`
+  return { name: clip(name, Limit.Default), cut: true }
+}
+
+const lengthOf = (part: unknown): number => (typeof part === "string" ? part : safeString(part)).length
+
+// Characters as the engine counts them: code points, a surrogate pair being one.
+const codePoints = (text: string): number => {
+  let count = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (!(c >= 0xdc00 && c <= 0xdfff && i > 0 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800)) count++
+  }
+  return count
+}

@@ -11,13 +11,16 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
 import type { AttributeValue } from "./addon.ts"
-import { Kind, StartFlag } from "./codes.ts"
-import { safeString } from "./diagnostics.ts"
+import { clip } from "./attributes.ts"
+import { Kind, Limit, StartFlag } from "./codes.ts"
+import { report, safeString } from "./diagnostics.ts"
+import type { Engine } from "./engine.ts"
+import { redactAttribute } from "./redaction.ts"
 import type { Runtime } from "./runtime.ts"
 import * as Span from "./span.ts"
-import { CurrentSpan, SpanRef } from "./spanRef.ts"
+import { currentSpanOf, SpanRef } from "./spanRef.ts"
 import * as TraceContext from "./traceContext.ts"
-import { ShapeCache, template } from "./templates.ts"
+import { ShapeCache, template, type Template } from "./templates.ts"
 
 const kinds: Record<Tracer.SpanKind, number> = {
   internal: Kind.Internal,
@@ -62,8 +65,9 @@ export class EngineSpan extends SpanRef implements Tracer.Span {
   readonly kind: Tracer.SpanKind
   status: Tracer.SpanStatus
 
-  constructor(runtime: Runtime, ref: SpanRef, options: Parameters<Tracer.Tracer["span"]>[0]) {
-    super(ref.handle, ref.order, idsOf(ref), ref.traceState)
+  /** From a reference, or (a start) from the ids the engine published, without a reference in between. */
+  constructor(runtime: Runtime, ref: SpanRef | Published, options: SpanOptions) {
+    super(ref.handle, ref.order, ref instanceof SpanRef ? idsOf(ref) : ref.ids, ref.traceState)
     this.runtime = runtime
     this.name = options.name
     this.parent = options.parent
@@ -85,12 +89,32 @@ export class EngineSpan extends SpanRef implements Tracer.Span {
 
   attribute(key: string, value: unknown): void {
     if (this.status._tag === "Ended") return
+    const type = typeof value
+    if (type === "string" || type === "number" || type === "boolean") {
+      // A key seen before that no rule changes (see plainKeys): straight to the engine.
+      const engine = this.runtime.engine
+      const id = engine === plainEngine ? plainKeys.get(key) : undefined
+      if (id !== undefined && !engine!.closed) {
+        report(this.runtime, engine!.addon.span_attr(this.handle, id, value as AttributeValue, Limit.Default), attributeOp)
+        return
+      }
+    }
+    this.attributeSlow(key, value)
+  }
+
+  private attributeSlow(key: string, value: unknown): void {
+    // effect/http's own spans record headers and URLs too: the SDK's redaction rule applies to them as to its own.
+    const redacts = this.runtime.data.redacts
     if (isPrimitiveArray(value)) {
       // The engine merges the values of a repeated key into one array value (OTLP arrayValue).
-      for (const item of value) Span.setAttribute(this.runtime, this.handle, key, item, "Effect span attribute")
+      for (const item of value) {
+        Span.setAttribute(this.runtime, this.handle, key, redactAttribute(key, item, redacts), "Effect span attribute")
+      }
       return
     }
-    Span.setAttribute(this.runtime, this.handle, key, toAttributeValue(value), "Effect span attribute")
+    const recorded = redactAttribute(key, toAttributeValue(value), redacts)
+    Span.setAttribute(this.runtime, this.handle, key, recorded, attributeOp)
+    rememberPlain(this.runtime.engine, key)
   }
 
   event(name: string, startTime: bigint, attributes?: Record<string, unknown>): void {
@@ -107,6 +131,37 @@ export class EngineSpan extends SpanRef implements Tracer.Span {
     this.links.push(...links)
     recordLinks(this.runtime, this.handle, links)
   }
+}
+
+const attributeOp = "Effect span attribute"
+
+// Attribute keys that the slow path records as they are: no redaction rule applies to them (the rule itself decides,
+// on a probe that every rule would change), they are not cut, and the engine interned them. Their ids, for the
+// engine they were interned in, so an Effect span's attribute costs one lookup and the engine call. Bounded.
+let plainEngine: Engine | undefined
+let plainKeys = new Map<string, number>()
+const maxPlainKeys = 4_096
+const probe = "?a=b&c=d"
+const redactAll = () => true
+
+const rememberPlain = (engine: Engine | undefined, key: string): void => {
+  if (engine === undefined || typeof key !== "string") return
+  if (plainEngine !== engine) {
+    plainEngine = engine
+    plainKeys = new Map()
+  }
+  if (plainKeys.size >= maxPlainKeys || plainKeys.has(key)) return
+  const id = engine.keys.get(key)
+  if (id === undefined || clip(key, Limit.Default) !== key || redactAttribute(key, probe, redactAll) !== probe) return
+  plainKeys.set(key, id)
+}
+
+/** @internal A started span as the engine published it. */
+export interface Published {
+  handle: number
+  order: number
+  ids: Int32Array
+  traceState: string
 }
 
 // A reference's ids in the engine's published layout, to build an EngineSpan from it.
@@ -137,28 +192,53 @@ const recordLinks = (runtime: Runtime, handle: number, links: ReadonlyArray<Trac
   }
 }
 
+type SpanOptions = Parameters<Tracer.Tracer["span"]>[0]
+
+// The ids a start published, as the EngineSpan constructor reads them (synchronously: one object serves every start).
+const published: Published = { handle: 0, order: 0, ids: scratch, traceState: "" }
+
+// Made from the ids the engine published at the start: the Effect span is the span's reference itself.
+const engineSpan = (runtime: Runtime) =>
+(handle: number, order: number, ids: Int32Array, traceState: string, options: SpanOptions): SpanRef => {
+  published.handle = handle
+  published.order = order
+  published.ids = ids
+  published.traceState = traceState
+  return new EngineSpan(runtime, published, options)
+}
+
+const nameOf = (options: SpanOptions): string => typeof options.name === "string" ? options.name : safeString(options.name)
+
+// One template per name and kind; its start options (an engine span even when unsampled: the Effect span wraps it)
+// made with it, so a start allocates none.
 const shapes = new ShapeCache()
+const makeShape = (options: SpanOptions): Template => {
+  const t = template(nameOf(options), kinds[options.kind] ?? Kind.Internal, StartFlag.None, [])
+  const start: Span.StartOptions = { template: t, needsHandle: true }
+  t.plain = start
+  return t
+}
 
 /**
  * An Effect Tracer recording into the engine. Without an engine it is Effect's native tracer.
  *
  * @internal
  */
-export const make = (runtime: Runtime): Tracer.Tracer =>
-  Tracer.make({
+export const make = (runtime: Runtime): Tracer.Tracer => {
+  const makeSpan = engineSpan(runtime)
+  return Tracer.make({
     span(options) {
       const engine = runtime.engine
       if (engine === undefined || runtime.released || engine.closed) return Tracer.nativeTracer.span(options)
       const fiber = Fiber.getCurrent()
-      const sdkParent = options.root || fiber === undefined ? undefined : fiber.getRef(CurrentSpan)
+      const sdkParent = options.root || fiber === undefined ? undefined : currentSpanOf(fiber)
       const parent = options.root ? undefined : Span.effectParent(Option.getOrUndefined(options.parent))
-      const name = typeof options.name === "string" ? options.name : safeString(options.name)
-      const kind = kinds[options.kind] ?? Kind.Internal
-      const t = shapes.get(name, kind, undefined, undefined, () => template(name, kind, StartFlag.None, []))
+      const t = shapes.get(options.name, options.kind, undefined, undefined, makeShape, options)
       // The same start as the SDK's tracers, with Effect's parent as the second candidate.
-      const ref = Span.start(runtime, sdkParent, { template: t, needsHandle: true }, "Effect span", parent)
+      const ref = Span.start(runtime, sdkParent, t.plain!, "Effect span", parent, undefined, makeSpan, options)
       if (ref === undefined || ref.handle <= 0) return Tracer.nativeTracer.span(options)
       if (options.links.length > 0) recordLinks(runtime, ref.handle, options.links)
-      return new EngineSpan(runtime, ref, options)
+      return ref as EngineSpan
     }
   })
+}

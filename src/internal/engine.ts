@@ -27,7 +27,7 @@ export interface Engine {
   /** Changes whenever a native engine is created, so caches of ids from an older one are not reused. */
   readonly epoch: number
   readonly keys: Map<string, number>
-  /** How many of `keys` came from requests (header and parameter names), which {@link maxKeys} bounds. */
+  /** How many of `keys` came from requests outside the tracers' own bounds, which {@link maxKeys} bounds. */
   requestKeys: number
   readonly templates: Map<string, number>
   /** The sampler of the first initialisation, which the native engine applies too. */
@@ -141,14 +141,23 @@ export const release = (
 
 /** @internal The id of an attribute key, interned once per engine. */
 export const keyId = (engine: Engine, key: string): number => {
+  const id = engine.keys.get(key)
+  if (id !== undefined) return id
+  // Interned keys live as long as the engine; keys from requests (header and parameter names, chosen by whoever
+  // sends the request) must not grow them without bound. The tracers admit those through requestKeys.ts, which
+  // interns them with internKey; this bound is the backstop for any other way in (effect/http's own server span
+  // records request headers too). The application's own keys are not limited.
+  if (fromRequest(key)) {
+    if (engine.requestKeys >= maxKeys) return KeysFull
+    engine.requestKeys++
+  }
+  return internKey(engine, key)
+}
+
+/** @internal Interns a key without the backstop of {@link keyId}: for keys whose number is bounded already. */
+export const internKey = (engine: Engine, key: string): number => {
   let id = engine.keys.get(key)
   if (id === undefined) {
-    // Interned keys live as long as the engine; keys from requests (header and parameter names, chosen by whoever
-    // sends the request) must not grow them without bound. The application's own keys are not limited.
-    if (fromRequest(key)) {
-      if (engine.requestKeys >= maxKeys) return KeysFull
-      engine.requestKeys++
-    }
     id = engine.addon.intern(key)
     engine.keys.set(key, id)
   }
@@ -156,8 +165,8 @@ export const keyId = (engine: Engine, key: string): number => {
 }
 
 /**
- * @internal The most distinct header and parameter names an engine interns as attribute keys; past it, attributes
- * with new ones are dropped.
+ * @internal The most distinct header and parameter names an engine interns as attribute keys outside the tracers'
+ * own bounds (requestKeys.ts); past it, attributes with new ones are dropped.
  */
 export const maxKeys = 65_536
 

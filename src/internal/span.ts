@@ -17,7 +17,8 @@ import { describeFailure, misuse, notify, report } from "./diagnostics.ts"
 import { type Engine, keyId, KeysFull, maxKeys } from "./engine.ts"
 import type { Runtime } from "./runtime.ts"
 import * as Sampling from "./sampling.ts"
-import { CurrentSpan, SpanRef, unsampledOf } from "./spanRef.ts"
+import { redactFailureText } from "./redaction.ts"
+import { currentSpanOf, SpanRef, unsampledOf } from "./spanRef.ts"
 import { genericTemplate, type Template, templateId } from "./templates.ts"
 import * as TraceContext from "./traceContext.ts"
 
@@ -112,20 +113,32 @@ const continuedTag = (
 ): string | Uint8Array | undefined => tag !== undefined ? tag : typeof effect === "string" && parent === undefined ? effect : undefined
 
 /**
- * Starts a span under `parent` (the fiber's current span) and, when Effect's current span is an engine span too,
- * under the inner of the two. Returns its reference, the reference of an unsampled span kept without the engine (a
- * child of one is its parent's), or undefined when none was created (tracing off, by rule, or on an error already
- * reported).
+ * Makes the reference of a span the engine started, from the ids it published: a plain {@link SpanRef}, or an object
+ * that is one (an Effect span), so a start allocates one object. `arg` is what the caller passed along with it.
  *
  * @internal
  */
-export const start = (
+export type MakeRef<X> = (handle: number, order: number, ids: Int32Array, traceState: string, arg: X) => SpanRef
+
+const plainRef: MakeRef<unknown> = (handle, order, ids, traceState) => new SpanRef(handle, order, ids, traceState)
+
+/**
+ * Starts a span under `parent` (the fiber's current span) and, when Effect's current span is an engine span too,
+ * under the inner of the two. Returns its reference (made by `make`, with `arg`), the reference of an unsampled span
+ * kept without the engine (a child of one is its parent's), or undefined when none was created (tracing off, by
+ * rule, or on an error already reported).
+ *
+ * @internal
+ */
+export const start = <X = undefined>(
   runtime: Runtime,
   parent: SpanRef | undefined,
   options: StartOptions,
   operation: string,
   effect: EffectParent = undefined,
-  decided?: Sampling.Decision
+  decided?: Sampling.Decision,
+  make: MakeRef<X> = plainRef as MakeRef<X>,
+  arg?: X
 ): SpanRef | undefined => {
   const engine = runtime.engine
   if (engine === undefined) {
@@ -174,7 +187,7 @@ export const start = (
     report(runtime, handle, operation)
     return undefined
   }
-  const ref = new SpanRef(handle, engine.counters[Counter.LastOrder]!, engine.ids, traceState)
+  const ref = make(handle, engine.counters[Counter.LastOrder]!, engine.ids, traceState, arg as X)
   if (tag !== undefined && local !== undefined && local.handle > 0 && note === 0) {
     // A tag took the span out of the local span it runs in (a message processed inside the receive that got it):
     // a link keeps the way back to it.
@@ -247,7 +260,14 @@ export const end = (runtime: Runtime, handle: number, exit: Exit.Exit<unknown, u
     }
     if (!Cause.hasInterruptsOnly(cause)) {
       const failure = describeFailure(Cause.squash(cause))
-      addon.span_fail(handle, failure.type, failure.message, failure.stack)
+      // Failure text quotes what failed: a URL with its credentials (fetch's TypeError), a signed query.
+      const redacts = runtime.data.redacts
+      addon.span_fail(
+        handle,
+        failure.type,
+        redactFailureText(failure.message, Limit.Long, redacts),
+        redactFailureText(failure.stack, 4 * Limit.Long, redacts)
+      )
     }
   }
   runtime.starts?.delete(handle)
@@ -323,7 +343,7 @@ const keysFullReported = new WeakSet<Engine>()
 export const innermost = (runtime: Runtime, fiber: Fiber.Fiber<unknown, unknown>): SpanRef | undefined => {
   const engine = runtime.engine
   if (engine === undefined || engine.closed) return undefined
-  const sdk = fiber.getRef(CurrentSpan)
+  const sdk = currentSpanOf(fiber)
   const span = fiber.cache.span
   const effect = span instanceof SpanRef && span.handle > 0 ? span : undefined
   if (effect === undefined) return sdk

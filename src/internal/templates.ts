@@ -21,6 +21,8 @@ export interface Template {
   /** Filled on first use: the id in the engine of `epoch`. */
   epoch: number
   id: number
+  /** Filled on first use: the start options of a span with nothing but this template, shared by all of them. */
+  plain: { readonly template: Template } | undefined
 }
 
 /** @internal */
@@ -33,8 +35,11 @@ export const template = (
 ): Template => {
   const flat: Array<AttributeValue> = []
   for (const [key, value, limit] of attributes) flat.push(key, value, limit ?? 0)
-  return { name, kind, flags, attributes: flat, problems, epoch: 0, id: 0 }
+  return { name, kind, flags, attributes: flat, problems, epoch: 0, id: 0, plain: undefined }
 }
+
+/** @internal The start options of a span with nothing but template `t` (no tag, no per-span attributes): one object. */
+export const plainStart = (t: Template): { readonly template: Template } => t.plain ??= { template: t }
 
 /** @internal The template of an attribute list's attributes and problems. */
 export const fromList = (list: AttributeList, name: string, kind: number, flags: number): Template =>
@@ -112,18 +117,35 @@ export class ShapeCache {
     this.max = max
   }
 
-  /** The template for these option values (compared with SameValueZero), made by `make` the first time. */
-  get(a: unknown, b: unknown, c: unknown, d: unknown, make: () => Template): Template {
+  // The last shape found: a hot path that traces one shape over and over finds it with four comparisons.
+  private lastA: unknown = undefined
+  private lastB: unknown = undefined
+  private lastC: unknown = undefined
+  private lastD: unknown = undefined
+  private last: Template | undefined = undefined
+
+  /**
+   * The template for these option values (compared with SameValueZero), made by `make(arg)` the first time (a
+   * function that closes over nothing, so a lookup allocates nothing).
+   */
+  get<X = undefined>(a: unknown, b: unknown, c: unknown, d: unknown, make: (arg: X) => Template, arg?: X): Template {
+    if (this.last !== undefined && a === this.lastA && b === this.lastB && c === this.lastC && d === this.lastD) {
+      return this.last
+    }
     const level = this.step(this.step(this.step(this.root, a), b), c)
-    if (level === undefined) return make()
+    if (level === undefined) return make(arg as X)
     let t = level.get(d) as Template | undefined
     if (t === undefined) {
-      t = make()
-      if (this.size < this.max) {
-        level.set(d, t)
-        this.size++
-      }
+      t = make(arg as X)
+      if (this.size >= this.max) return t
+      level.set(d, t)
+      this.size++
     }
+    this.lastA = a
+    this.lastB = b
+    this.lastC = c
+    this.lastD = d
+    this.last = t
     return t
   }
 
