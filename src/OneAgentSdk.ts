@@ -107,8 +107,35 @@ export interface Options extends DataOptions {
 export interface DataOptions {
   /** Which request and response headers are recorded: `"all"` (default), `"none"`, or these names. */
   readonly captureHeaders?: "all" | "none" | ReadonlyArray<string> | undefined
-  /** Headers recorded as `[REDACTED]`, besides Authorization, Proxy-Authorization, Cookie and Set-Cookie. */
+  /** The older name of {@link redactNames}, which it adds to (it now applies to parameters too). */
   readonly redactHeaders?: ReadonlyArray<string> | undefined
+  /**
+   * More header, query parameter and request parameter names recorded as `[REDACTED]` (`REDACTED` in URLs), on top
+   * of the default rule: names (case-insensitive) or RegExps (tested against the lower-case name). One rule serves
+   * headers, `url.full`, `url.query`, parameters and failure text alike.
+   *
+   * The default rule always redacts Authorization, Proxy-Authorization, Cookie and Set-Cookie, and any name that
+   * looks like a credential: one containing `token`, `secret`, `passw`, `pwd`, `credential`, `signature`,
+   * `session`, `sessid`, `apikey`, `accesskey`, `privatekey`, `authoriz`, `authenticat`, `oauth`, `csrf`, `xsrf`
+   * or `jwt` (ignoring case and separators), or with a whole word `auth`, `key`, `sig`, `sid`, `pass` or `otp`
+   * (`X-Api-Key`, `X-Auth-Token`, `access_token`, `X-Amz-Credential`, `Signature`, `sig`). `WWW-Authenticate` and
+   * `Proxy-Authenticate` are kept. See docs/security.md.
+   */
+  readonly redactNames?: ReadonlyArray<string | RegExp> | undefined
+  /**
+   * Names the default rule would redact that hold no secret and are recorded as they are (e.g.
+   * `["x-idempotency-key"]`): names (case-insensitive) or RegExps (tested against the lower-case name). It never
+   * keeps Authorization, Proxy-Authorization, Cookie, Set-Cookie or a name in {@link redactNames}.
+   */
+  readonly keepNames?: ReadonlyArray<string | RegExp> | undefined
+  /**
+   * The HTTP methods recorded by name (exact, after upper-casing); any other is recorded as
+   * `http.request.method = "_OTHER"` with `http.request.method_original`, and its span is named `HTTP`, as
+   * OpenTelemetry asks. It replaces the default list: CONNECT, DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, TRACE
+   * and QUERY. Add a server's own methods here (e.g. WebDAV's PROPFIND); a method a client invents stays `_OTHER`,
+   * so clients cannot make the SDK keep a span shape per method.
+   */
+  readonly knownHttpMethods?: ReadonlyArray<string> | undefined
   /** Record SQL statements with their literals replaced by `?` (off by default, like the seed). */
   readonly maskSqlLiterals?: boolean | undefined
 }
@@ -129,7 +156,10 @@ export interface Stats {
   readonly spansUnsampled: number
   /** Finished spans dropped because the buffer of finished spans was full (`bufferSize`). */
   readonly spansDroppedBuffer: number
-  /** Attributes past `maxAttributes` per span, and past the bound on distinct header and parameter names. */
+  /**
+   * Attributes past `maxAttributes` per span, `addParameter` values past a request's bounds, and header names
+   * past the engine's bound for what no tracer bounds (docs/security.md).
+   */
   readonly attributesDropped: number
   /** Finished spans waiting in the engine for export. */
   readonly spansQueued: number
@@ -175,8 +205,14 @@ export interface Service {
   readonly agentFound: boolean
   /** The engine's ABI matches this library. */
   readonly agentIsCompatible: boolean
-  /** `"<library version>/<engine version>"`. */
+  /** `"<library version>/<engine version>"`, followed by ` (wasm)` for the WebAssembly engine. */
   readonly agentVersionString: string
+  /**
+   * The engine that loaded: `"native"` (the binary for this platform), `"wasm"` (the WebAssembly engine, where no
+   * binary loads or `ONEAGENT_ENGINE=wasm` chose it: the same tracing, with batches encoded on the application's
+   * thread instead of an export thread), or `"none"` (none loaded: tracing is off, `initResult` says why).
+   */
+  readonly engine: "native" | "wasm" | "none"
   /** Replaces the diagnostic callback (API misuse, unexpected events); undefined turns it off. */
   readonly setDiagnosticCallback: (callback: ((message: string) => void) | undefined) => Effect.Effect<void>
   /** Replaces the verbose callback (also benign events); undefined turns it off. */

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Tracer from "effect/Tracer"
-import { MisuseError } from "./internal/diagnostics.ts"
+import { MisuseError, takeMisuses } from "./internal/diagnostics.ts"
 import * as EffectTracer from "./internal/effectTracer.ts"
 import * as Lifecycle from "./internal/lifecycle.ts"
 import { withSpanEvents } from "./internal/logEvents.ts"
@@ -79,6 +79,9 @@ const makeService = (
   // Recording nothing must not read as "nothing was traced": every query dies with the reason instead.
   const withSpans = <A, E>(f: (spans: ReadonlyArray<SpanData.SpanData>) => Effect.Effect<A, E>) =>
     Effect.suspend(() => {
+      // Misuse in another fiber (a detached one, a server's handler) fails the test here, at its next query.
+      const misuse = runtime.misuses === undefined ? undefined : takeMisuses(runtime.misuses)
+      if (misuse !== undefined) return Effect.die(misuse)
       const s = sink()
       if (s === undefined) {
         return Effect.die(
@@ -149,6 +152,13 @@ export const layer = (options: Options = {}): Layer.Layer<OneAgentSdk | OneAgent
     const checked = checkOptions(options)
     const sdk = yield* Lifecycle.acquire(checked, true, { _tag: "Memory", onSink: (s) => void (sink = s) })
     const runtime = sdk[RuntimeKey]
+    // What misuse is still kept when the layer is released fails the test then, as one defect.
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        const misuse = runtime.misuses === undefined ? undefined : takeMisuses(runtime.misuses)
+        return misuse === undefined ? Effect.void : Effect.die(misuse)
+      })
+    )
     const unavailable = () =>
       sdk.initResult.status < 0
         ? `the engine did not load or initialise: ${sdk.initResult.error}`

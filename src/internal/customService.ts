@@ -12,27 +12,28 @@ import { AttributeList, spanName } from "./attributes.ts"
 import { Kind, StartFlag } from "./codes.ts"
 import { type Runtime, runtimeOf } from "./runtime.ts"
 import type { StartOptions } from "./span.ts"
-import { fromList, ShapeCache } from "./templates.ts"
+import { fromList, plainStart, ShapeCache, type Template } from "./templates.ts"
 import * as Tracer from "./tracer.ts"
 
 const shapes = new ShapeCache()
 
+const makeShape = (options: CustomService.CustomServiceOptions): Template => {
+  const list = new AttributeList()
+  const method = list.required("method", options.method)
+  const service = list.required("service", options.service)
+  list.add("oneagent.custom_service.name", service).add("oneagent.custom_service.method", method)
+  return fromList(list, list.name(spanName(service, "/", method)), Kind.Server, StartFlag.ServiceCall)
+}
+
 /** @internal */
-export const start = (options: CustomService.CustomServiceOptions): StartOptions => ({
-  template: shapes.get(options.method, options.service, undefined, undefined, () => {
-    const list = new AttributeList()
-    const method = list.required("method", options.method)
-    const service = list.required("service", options.service)
-    list.add("oneagent.custom_service.name", service).add("oneagent.custom_service.method", method)
-    return fromList(list, spanName(service, "/", method), Kind.Server, StartFlag.ServiceCall)
-  })
-})
+export const start = (options: CustomService.CustomServiceOptions): StartOptions =>
+  plainStart(shapes.get(options.method, options.service, undefined, undefined, makeShape, options))
 
 /** @internal */
 export const trace = dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, options: CustomService.CustomServiceOptions): Effect.Effect<A, E, R> =>
-    Tracer.tracedOnce(self, runtimeOf, "traceCustomService", () => start(options))
+    Tracer.tracedOnce(self, runtimeOf, "traceCustomService", start, options)
 )
 
 /** @internal */

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Fiber from "effect/Fiber"
 import { fileURLToPath } from "node:url"
 import { Status } from "./codes.ts"
 
@@ -27,6 +28,19 @@ export interface Callbacks {
 export interface Reporter {
   readonly strict: boolean
   readonly callbacks: Callbacks
+  /**
+   * The strict layer's misuse from fibers other than the test's own (a detached fiber, a handler of a server the test
+   * started): kept here, as a production layer would go on there, and raised when the test queries or releases the
+   * layer. Misuse in the test's own fiber is raised where it happens.
+   */
+  readonly misuses?: MisuseLog | undefined
+}
+
+/** @internal */
+export interface MisuseLog {
+  /** The id of the fiber that acquired the test layer: the test's own. */
+  readonly fiber: number | undefined
+  readonly pending: Array<MisuseError>
 }
 
 const describe: Record<number, string> = {
@@ -66,8 +80,29 @@ export const report = (reporter: Reporter, status: number, operation: string): v
  * @internal
  */
 export const misuse = (reporter: Reporter, message: string): void => {
-  if (reporter.strict) throw new MisuseError(message)
+  if (reporter.strict) {
+    const error = new MisuseError(message)
+    const log = reporter.misuses
+    if (log === undefined || Fiber.getCurrent()?.id === log.fiber) throw error
+    log.pending.push(error)
+  }
   notify(reporter, "diagnostic", message)
+}
+
+/**
+ * One defect for the misuse the strict layer kept (see {@link Reporter.misuses}), each with where it happened; the
+ * log is emptied, so each is raised once.
+ *
+ * @internal
+ */
+export const takeMisuses = (log: MisuseLog): MisuseError | undefined => {
+  if (log.pending.length === 0) return undefined
+  const all = log.pending.splice(0)
+  const lines = all.map((error) => {
+    const where = callSite(error)
+    return `- ${error.message}${where === "" ? "" : `\n    at ${where.split("\n").join("\n    ")}`}`
+  })
+  return new MisuseError(`${all.length} misuse(s) outside the test's own fiber:\n${lines.join("\n")}`)
 }
 
 /**

@@ -40,6 +40,8 @@ export interface HostHooks {
 
 /** @internal A running export. */
 export interface Host {
+  /** Resolves once the export takes batches (at once inline; once the worker opened the engine). */
+  readonly ready: Promise<void>
   readonly flush: (target: number, timeoutMillis: number) => Promise<number>
   /** Flushes within the deadline and stops; the spans not exported. */
   readonly close: (timeoutMillis: number) => Promise<number>
@@ -91,6 +93,7 @@ export const start = (
   const watch = setInterval(ringDrops, 250)
   watch.unref?.()
   return {
+    ready: Promise.resolve(),
     flush: (target, timeoutMillis) => pump.flush(target, timeoutMillis),
     close: async (timeoutMillis) => {
       const undelivered = await pump.close(timeoutMillis)

@@ -71,6 +71,9 @@ export const start = (
     const host = engineId > 0 && settings.addonPath !== undefined
       ? onWorker(runtime, engine, { ...config, engineId }, settings.addonPath, stats, hooks)
       : inline(runtime, engine, config, stats, hooks)
+    // The layer is ready when its export is: a burst right after acquiring it finds the worker taking batches (the
+    // first layer of a process waits for the worker to start, later ones only for it to open their engine).
+    yield* Effect.promise(() => host.ready).pipe(Effect.timeoutOption(readyTimeoutMillis))
     // Spans the engine accepted for export, counted as the pump counts what it took.
     const accepted = () => counters[Counter.EndedSampled]! - counters[Counter.DroppedRing]!
     let closed = false
@@ -112,7 +115,7 @@ const inline = (
     return ExportHost.start(engine.addon, { ...config, engineId: 0 }, engine.counters, stats, hooks)
   } catch (reason) {
     notify(runtime, "diagnostic", `effect-oneagent export: ${String(reason)}; spans are not exported`)
-    return { flush: () => Promise.resolve(0), close: () => Promise.resolve(0) }
+    return { ready: Promise.resolve(), flush: () => Promise.resolve(0), close: () => Promise.resolve(0) }
   }
 }
 
@@ -163,6 +166,9 @@ const sharedWorker = (): SharedWorker | string => {
 // A grace period past a deadline for the worker's answer, after which it counts as unresponsive.
 const graceMillis = 1_000
 
+// How long acquiring a layer waits for its export to be ready; past it spans wait in the engine until it is.
+const readyTimeoutMillis = 5_000
+
 /**
  * The export on the process's worker. Requests made before the worker has opened the pipeline wait in its queue; if
  * it cannot run the pipeline (no worker support, a bundler that left the script behind, the binary not loadable
@@ -183,6 +189,8 @@ const onWorker = (
   }
   const pipeline = ++pipelines
   let fallback: ExportHost.Host | undefined
+  let opened: () => void = () => {}
+  const ready = new Promise<void>((resolve) => (opened = resolve))
   const replies = new Map<number, Deferred.Deferred<number>>()
   let ids = 0
   const useInline = (why: string) => {
@@ -192,13 +200,14 @@ const onWorker = (
     fallback = inline(runtime, engine, config, stats, hooks)
     for (const reply of replies.values()) Deferred.doneUnsafe(reply, Effect.succeed(-1))
     replies.clear()
+    opened()
   }
   worker.channels.set(pipeline, {
     onGone: useInline,
     onMessage: (message) => {
       switch (message.type) {
         case "opened":
-          return
+          return opened()
         case "failed":
           return useInline(`could not export (${message.reason})`)
         case "diagnostic":
@@ -237,6 +246,7 @@ const onWorker = (
     return answer.value === -1 && fallback !== undefined ? here(fallback) : answer.value
   }
   return {
+    ready,
     flush: (target, timeoutMillis) =>
       request((id) => ({ type: "flush", pipeline, id, target, timeoutMillis }), timeoutMillis, (host) =>
         host.flush(target, timeoutMillis)),

@@ -73,7 +73,8 @@ export const start = (
   const template = Info.templateOf(state, kind, undefined, () => {
     const list = new AttributeList().addAll(state.attributes).add("messaging.operation.type", kind)
     const flags = kind === "receive" ? StartFlag.RequireParent : kind === "process" ? StartFlag.ServiceCall : StartFlag.None
-    return fromList(list, spanName(kind, " ", info.destination), kind === "send" ? Kind.Producer : Kind.Consumer, flags)
+    const name = list.name(spanName(kind, " ", info.destination, "first"))
+    return fromList(list, name, kind === "send" ? Kind.Producer : Kind.Consumer, flags)
   })
   const ids = new AttributeList()
   ids.add("messaging.message.id", ids.optional("vendorMessageId", options?.vendorMessageId))

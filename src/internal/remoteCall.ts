@@ -12,7 +12,7 @@ import { AttributeList, spanName } from "./attributes.ts"
 import { Kind, StartFlag } from "./codes.ts"
 import { type Runtime, runtimeOf } from "./runtime.ts"
 import type { StartOptions } from "./span.ts"
-import { fromList, ShapeCache, type Template } from "./templates.ts"
+import { fromList, plainStart, ShapeCache, type Template } from "./templates.ts"
 import * as Tracer from "./tracer.ts"
 
 const rpc = (list: AttributeList, options: { method: unknown; service: unknown; endpoint: unknown; protocolName?: unknown }) => {
@@ -22,29 +22,33 @@ const rpc = (list: AttributeList, options: { method: unknown; service: unknown; 
     .add("rpc.service", service)
     .add("oneagent.remote_call.endpoint", list.required("endpoint", options.endpoint))
     .add("network.protocol.name", list.optional("protocolName", options.protocolName))
-  return spanName(service, "/", method)
+  return list.name(spanName(service, "/", method))
 }
 
 const incomingShapes = new ShapeCache()
 const outgoingShapes = new ShapeCache()
 
+const makeIncoming = (options: RemoteCall.IncomingRemoteCallOptions): Template => {
+  const list = new AttributeList()
+  return fromList(list, rpc(list, options), Kind.Server, StartFlag.ServiceCall)
+}
+
 /** @internal The span shape of an incoming remote call. */
 export const incomingTemplate = (options: RemoteCall.IncomingRemoteCallOptions): Template =>
-  incomingShapes.get(options.method, options.service, options.endpoint, options.protocolName, () => {
-    const list = new AttributeList()
-    return fromList(list, rpc(list, options), Kind.Server, StartFlag.ServiceCall)
-  })
+  incomingShapes.get(options.method, options.service, options.endpoint, options.protocolName, makeIncoming, options)
+
+const makeOutgoing = (options: RemoteCall.OutgoingRemoteCallOptions): Template => {
+  const list = new AttributeList()
+  const name = rpc(list, options)
+  list.channel(options.channel as unknown)
+  return fromList(list, name, Kind.Client, StartFlag.None)
+}
 
 /** @internal The span shape of an outgoing remote call (the channel is part of it, by identity). */
 export const outgoingTemplate = (options: RemoteCall.OutgoingRemoteCallOptions): Template => {
   const channel = options.channel as unknown
   const shapes = channel !== null && typeof channel === "object" ? channelShapes(channel) : outgoingShapes
-  return shapes.get(options.method, options.service, options.endpoint, options.protocolName, () => {
-    const list = new AttributeList()
-    const name = rpc(list, options)
-    list.channel(channel)
-    return fromList(list, name, Kind.Client, StartFlag.None)
-  })
+  return shapes.get(options.method, options.service, options.endpoint, options.protocolName, makeOutgoing, options)
 }
 
 // Outgoing calls also depend on their channel, an object: shapes per channel object, so an application's constant
@@ -58,30 +62,33 @@ const channelShapes = (channel: object): ShapeCache => {
 }
 
 /** @internal */
-export const incomingStart = (options: RemoteCall.IncomingRemoteCallOptions): StartOptions => ({
-  template: incomingTemplate(options),
-  stringTag: options.stringTag,
-  byteTag: options.byteTag,
-  traceState: options.traceState
-})
+export const incomingStart = (options: RemoteCall.IncomingRemoteCallOptions): StartOptions => {
+  const template = incomingTemplate(options)
+  const stringTag = options.stringTag
+  const byteTag = options.byteTag
+  const traceState = options.traceState
+  // Without a tag (a root, or a child of the fiber's span) every span of the shape starts from the same options.
+  return stringTag === undefined && byteTag === undefined && traceState === undefined
+    ? plainStart(template)
+    : { template, stringTag, byteTag, traceState }
+}
 
 /** @internal */
-export const outgoingStart = (options: RemoteCall.OutgoingRemoteCallOptions): StartOptions => ({
-  template: outgoingTemplate(options)
-})
+export const outgoingStart = (options: RemoteCall.OutgoingRemoteCallOptions): StartOptions =>
+  plainStart(outgoingTemplate(options))
 
 /** @internal */
 export const traceIncoming = dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, options: RemoteCall.IncomingRemoteCallOptions): Effect.Effect<A, E, R> =>
-    Tracer.tracedOnce(self, runtimeOf, "traceIncomingRemoteCall", () => incomingStart(options))
+    Tracer.tracedOnce(self, runtimeOf, "traceIncomingRemoteCall", incomingStart, options)
 )
 
 /** @internal */
 export const traceOutgoing = dual(
   2,
   <A, E, R>(self: Effect.Effect<A, E, R>, options: RemoteCall.OutgoingRemoteCallOptions): Effect.Effect<A, E, R> =>
-    Tracer.tracedOnce(self, runtimeOf, "traceOutgoingRemoteCall", () => outgoingStart(options))
+    Tracer.tracedOnce(self, runtimeOf, "traceOutgoingRemoteCall", outgoingStart, options)
 )
 
 /** @internal */

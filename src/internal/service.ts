@@ -99,6 +99,7 @@ export interface Init {
   readonly found: boolean
   readonly compatible: boolean
   readonly version: string
+  readonly engine: "native" | "wasm" | "none"
 }
 
 /** @internal */
@@ -114,6 +115,7 @@ export const make = (
   agentFound: init.found,
   agentIsCompatible: init.compatible,
   agentVersionString: init.version,
+  engine: init.engine,
   setDiagnosticCallback: (callback) => Effect.sync(() => void (runtime.callbacks.diagnostic = callback)),
   setVerboseCallback: (callback) => Effect.sync(() => void (runtime.callbacks.verbose = callback)),
   traceIncomingRemoteCall: (options) => RemoteCall.incoming(runtime, options),
