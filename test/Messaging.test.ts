@@ -1,8 +1,7 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Queue } from "effect"
 import { ChannelType, Messaging, OneAgentSdk, OneAgentTest } from "../src/index.ts"
-
-const withTest = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(OneAgentTest.layer()))
+import { withTest } from "./support/sdk.ts"
 
 const requests = {
   vendor: "myMessagingSystem",

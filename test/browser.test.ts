@@ -13,6 +13,8 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 import { promisify } from "node:util"
 import { type BrowserContext, chromium, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { decodeJson, type Span, spansOf as spansOfBatches } from "./support/otlp.ts"
+import { patienceMillis } from "./support/wait.ts"
 
 const exec = promisify(execFile)
 const root = fileURLToPath(new URL("..", import.meta.url))
@@ -132,8 +134,9 @@ await Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(OneAgentSdk.l
 
 // A span from another service (another encoder's output), right after the generated ones: a consumer whose
 // producer is not in the file, linked to the remote-continued trace; plus a line that is not JSON.
+const NOT_JSON = "{not json"
 const extraLines = (after: bigint): Array<string> => [
-  "{not json",
+  NOT_JSON,
   JSON.stringify({
     resourceSpans: [{
       resource: { attributes: [{ key: "service.name", value: { stringValue: "order-worker" } }] },
@@ -160,37 +163,42 @@ const extraLines = (after: bigint): Array<string> => [
   })
 ]
 
-interface FileSpan {
-  readonly traceId: string
-  readonly spanId: string
-  readonly parentSpanId?: string
-  readonly name: string
-  readonly startTimeUnixNano: string
-  readonly endTimeUnixNano: string
-  readonly status?: { readonly code?: number }
-}
-
-const spansOf = (text: string): Array<FileSpan> =>
-  text.split("\n").flatMap((line) => {
-    try {
-      return JSON.parse(line).resourceSpans.flatMap((rs: { scopeSpans: Array<{ spans: Array<FileSpan> }> }) =>
-        rs.scopeSpans.flatMap((ss) => ss.spans)
-      )
-    } catch {
-      return []
-    }
+const launch = (profile: string) =>
+  chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync"
+    ],
+    viewport: { width: 1440, height: 900 },
+    deviceScaleFactor: 1,
+    colorScheme: "light",
+    timezoneId: "UTC"
   })
+
+// The file's spans, read as OTLP/JSON: every line but the one that deliberately is not JSON.
+const spansOf = (text: string): Array<Span> =>
+  spansOfBatches(text.split("\n").filter((line) => line !== "" && line !== NOT_JSON).map(decodeJson))
+
+// What the page shows is polled for until it is as expected: the bound only ends a wait for what must happen.
+const poll = <T>(actual: () => Promise<T>) => expect.poll(actual, { timeout: patienceMillis })
 
 describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", () => {
   let dir: string
   let html: string
-  let spans: Array<FileSpan>
+  let spans: Array<Span>
   let context: BrowserContext
   let page: Page
   const pageErrors: Array<string> = []
   const requests: Array<string> = []
 
-  const traceOf = (name: string, predicate: (s: FileSpan) => boolean = () => true) =>
+  const traceOf = (name: string, predicate: (s: Span) => boolean = () => true) =>
     spans.find((s) => s.name === name && predicate(s))!.traceId
   const spansIn = (traceId: string) => spans.filter((s) => s.traceId === traceId)
 
@@ -202,7 +210,7 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
       env: { ...env, OUT: jsonl, XSS, XSS_NAME, OTEL_SERVICE_NAME: "checkout" }
     })
     const generated = spansOf(readFileSync(jsonl, "utf8"))
-    const last = generated.reduce((max, s) => BigInt(s.endTimeUnixNano) > max ? BigInt(s.endTimeUnixNano) : max, 0n)
+    const last = generated.reduce((max, s) => s.end > max ? s.end : max, 0n)
     writeFileSync(jsonl, readFileSync(jsonl, "utf8") + extraLines(last).join("\n") + "\n")
     spans = spansOf(readFileSync(jsonl, "utf8"))
     // The bin on src/ (dist/ may be older); test/viewer.test.ts runs it compiled.
@@ -213,23 +221,7 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
     html = stdout.trim()
     expect(html).toBe(join(dir, "traces.html"))
 
-    context = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync"
-      ],
-      viewport: { width: 1440, height: 900 },
-      deviceScaleFactor: 1,
-      colorScheme: "light",
-      timezoneId: "UTC"
-    })
+    context = await launch(join(dir, "profile"))
     context.on("request", (request) => void requests.push(request.url()))
     page = context.pages()[0] ?? await context.newPage()
     page.on("pageerror", (error) => void pageErrors.push(error.message))
@@ -237,7 +229,7 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
       if (message.type() === "error") pageErrors.push(message.text())
     })
     await page.goto(pathToFileURL(html).href)
-    await page.waitForSelector("body[data-ready=true]", { timeout: 10_000 })
+    await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 })
   }, 120_000)
 
   afterAll(async () => {
@@ -253,9 +245,9 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
   const listed = () => page.locator("#trace-list .trace-item")
 
   it("lists every trace with its root, service, span count and error badge, offline and without errors", async () => {
-    await expect.poll(() => listed().count()).toBe(traceCount())
+    await poll(() => listed().count()).toBe(traceCount())
     expect(await page.textContent("#trace-count")).toBe(`${traceCount()} traces`)
-    const failed = traceOf("UPDATE orders", (s) => s.status?.code === 2)
+    const failed = traceOf("UPDATE orders", (s) => s.status.code === 2)
     const item = page.locator(`.trace-item[data-trace-id="${failed}"]`)
     expect(await item.locator(".ti-name").textContent()).toBe("Orders/placeOrder")
     expect(await item.locator(".badge.error").textContent()).toBe("2 errors")
@@ -274,33 +266,33 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
 
   it("filters the trace list by span name, attribute, trace id, and shows no match", async () => {
     await search("deadlock")
-    await expect.poll(() => listed().count()).toBe(1)
-    expect(await listed().first().getAttribute("data-trace-id")).toBe(traceOf("UPDATE orders", (s) => s.status?.code === 2))
+    await poll(() => listed().count()).toBe(1)
+    expect(await listed().first().getAttribute("data-trace-id")).toBe(traceOf("UPDATE orders", (s) => s.status.code === 2))
     await search("UPDATE orders")
-    await expect.poll(() => listed().count()).toBe(4)
+    await poll(() => listed().count()).toBe(4)
     expect(await page.textContent("#trace-count")).toBe(`4 of ${traceCount()} traces`)
     await search("order.id=1002")
-    await expect.poll(() => listed().count()).toBe(1)
+    await poll(() => listed().count()).toBe(1)
     expect(await listed().first().getAttribute("data-trace-id")).toBe("4bf92f3577b34da6a3ce929d0e0e4736")
     // A trace id (any case) finds its trace and the trace linking to it.
     await search("4BF92F35")
-    await expect.poll(() => listed().count()).toBe(2)
+    await poll(() => listed().count()).toBe(2)
     await search("order-worker message_count")
-    await expect.poll(() => listed().count()).toBe(1)
+    await poll(() => listed().count()).toBe(1)
     await search("no-such-span-anywhere")
-    await expect.poll(() => listed().count()).toBe(0)
+    await poll(() => listed().count()).toBe(0)
     expect(await page.textContent("#trace-list")).toContain("No trace matches")
     // Escape clears the search.
     await page.press("#search", "Escape")
-    await expect.poll(() => listed().count()).toBe(traceCount())
+    await poll(() => listed().count()).toBe(traceCount())
   })
 
   it("shows the selected trace as a waterfall: one row per span, nested, to scale, failures in red", async () => {
-    const failed = traceOf("UPDATE orders", (s) => s.status?.code === 2)
+    const failed = traceOf("UPDATE orders", (s) => s.status.code === 2)
     await page.click(`.trace-item[data-trace-id="${failed}"]`)
     expect(await page.getAttribute(`.trace-item[data-trace-id="${failed}"]`, "aria-selected")).toBe("true")
     const rows = page.locator("#waterfall .row")
-    await expect.poll(() => rows.count()).toBe(spansIn(failed).length)
+    await poll(() => rows.count()).toBe(spansIn(failed).length)
     expect(await page.textContent(".trace-head h1")).toBe("Orders/placeOrder")
 
     const row = (name: string) => page.locator("#waterfall .row", { has: page.locator(".span-name", { hasText: name }) })
@@ -334,7 +326,7 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
     const file = spansIn(failed)
     const nanos = (name: string) => {
       const s = file.find((f) => f.name === name)!
-      return { start: BigInt(s.startTimeUnixNano), end: BigInt(s.endTimeUnixNano) }
+      return { start: s.start, end: s.end }
     }
     const whole = nanos("Orders/placeOrder")
     const total = Number(whole.end - whole.start)
@@ -367,7 +359,7 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
     expect(await exception.locator(".ex-msg").textContent()).toBe("Error: deadlock detected")
     expect(await exception.locator("pre.stack").textContent()).toMatch(/^Error: deadlock detected\n\s+at /)
     const ids = await details.locator("section:has(h3:has-text('Span')) table.kv").textContent()
-    const span = spans.find((s) => s.name === "UPDATE orders" && s.status?.code === 2)!
+    const span = spans.find((s) => s.name === "UPDATE orders" && s.status.code === 2)!
     expect(ids).toContain(span.spanId)
     expect(ids).toContain(span.traceId)
     // The parent id selects the parent.
@@ -387,10 +379,10 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
     await page.keyboard.press("ArrowUp")
     expect(await selected()).toBe("Orders/placeOrder")
     await page.keyboard.press("ArrowLeft")
-    await expect.poll(() => rows.count()).toBe(1)
+    await poll(() => rows.count()).toBe(1)
     expect(await rows.first().getAttribute("aria-expanded")).toBe("false")
     await page.keyboard.press("ArrowRight")
-    await expect.poll(() => rows.count()).toBe(all)
+    await poll(() => rows.count()).toBe(all)
     await page.keyboard.press("/")
     expect(await page.evaluate(() => document.activeElement?.id)).toBe("search")
   })
@@ -419,7 +411,7 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
   })
 
   it("takes a screenshot for the docs", async () => {
-    const failed = traceOf("UPDATE orders", (s) => s.status?.code === 2)
+    const failed = traceOf("UPDATE orders", (s) => s.status.code === 2)
     await page.click(`.trace-item[data-trace-id="${failed}"]`)
     await page.locator("#waterfall .row", { has: page.locator(".span-name", { hasText: "UPDATE orders" }) }).click()
     await page.mouse.move(0, 899)
@@ -432,5 +424,90 @@ describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium", (
       copyFileSync(shot, SCREENSHOT)
       console.log(`[browser.test] screenshot written to ${SCREENSHOT}`)
     }
+  })
+})
+
+// A hostile client against a node:http server traced with the README's web request pattern (every query parameter
+// added with addParameter), exporting to the default file: one query parameter holding U+2028 or U+2029 must not
+// cost the viewer the batch its request was exported in (node:readline ends lines at both).
+const SEARCH_SERVER = `
+import { Effect } from "effect"
+import * as Http from "node:http"
+import { OneAgentSdk } from "./src/index.ts"
+
+const program = Effect.gen(function* () {
+  const sdk = yield* OneAgentSdk
+  const context = yield* Effect.context()
+  const info = yield* sdk.createWebApplicationInfo({ webServerName: "shop", applicationId: "Shop", contextRoot: "/" })
+  const handle = (req) => Effect.scoped(Effect.gen(function* () {
+    const url = new URL(req.url ?? "/", "http://" + (req.headers.host ?? "localhost"))
+    const tracer = yield* sdk.traceIncomingWebRequest(info, {
+      url: url.href, method: req.method ?? "GET", headers: req.headers, remoteAddress: req.socket.remoteAddress
+    })
+    for (const [name, value] of url.searchParams) yield* tracer.addParameter(name, value)
+    yield* tracer.setStatusCode(200)
+  }))
+  const server = Http.createServer((req, res) => {
+    Effect.runPromise(handle(req).pipe(Effect.provide(context))).then(() => res.writeHead(200).end("ok"))
+  })
+  yield* Effect.promise(() => new Promise((resolve) => server.listen(0, "127.0.0.1", resolve)))
+  const base = "http://127.0.0.1:" + server.address().port
+  for (const q of JSON.parse(process.env.QUERIES)) {
+    yield* Effect.promise(() => fetch(base + "/search?q=" + q).then((response) => response.text()))
+  }
+  yield* Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+})
+
+// One export, when the layer is released: every request in one batch, one line of the file.
+await Effect.runPromise(program.pipe(
+  Effect.scoped,
+  Effect.provide(OneAgentSdk.layer({ exportInterval: 3_600_000, export: { file: process.env.OUT } }))
+))
+`
+
+describe.skipIf(skipReason !== undefined)("trace viewer in headless Chromium, on a file a hostile client wrote to", () => {
+  const queries = ["shoes", "%E2%80%A8", "socks", "a%E2%80%A9b", "hats"]
+  let dir: string
+  let context: BrowserContext
+  let page: Page
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "effect-oneagent-hostile-"))
+    const jsonl = join(dir, "search.jsonl")
+    await exec(node24, ["--input-type=module", "-e", SEARCH_SERVER], {
+      cwd: root,
+      env: { ...env, OUT: jsonl, QUERIES: JSON.stringify(queries), OTEL_SERVICE_NAME: "shop" }
+    })
+    const { stdout } = await exec(node24, [join(root, "bin", "effect-oneagent.js"), "view", jsonl], {
+      cwd: dir,
+      env: { ...env, EFFECT_ONEAGENT_VIEWER_SOURCE: "1" }
+    })
+    context = await launch(join(dir, "profile"))
+    page = context.pages()[0] ?? await context.newPage()
+    await page.goto(pathToFileURL(stdout.trim()).href)
+    await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 })
+  }, 120_000)
+
+  afterAll(async () => {
+    await context?.close()
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("shows every request of the batch, the line separators among the parameters", async () => {
+    expect(await page.textContent("#trace-count")).toBe(`${queries.length} traces`)
+    expect(await page.textContent("#stats")).not.toContain("malformed")
+    // The whole batch is one line of the file, with U+2028/U+2029 escaped, as any line reader expects.
+    const file = readFileSync(join(dir, "search.jsonl"), "utf8")
+    expect(file.trim().split("\n")).toHaveLength(1)
+    expect(file).not.toMatch(/[\u2028\u2029]/)
+    const values: Array<string> = []
+    const items = page.locator("#trace-list .trace-item")
+    for (let i = 0; i < queries.length; i++) {
+      await items.nth(i).click()
+      await page.locator("#waterfall .row").first().click()
+      const q = page.locator("#details-body table.kv tr", { has: page.locator("th", { hasText: "oneagent.web.parameter.q" }) })
+      values.push((await q.locator("td").first().textContent())!)
+    }
+    expect(values.sort()).toEqual(["\u2028", "a\u2029b", "hats", "shoes", "socks"].sort())
   })
 })

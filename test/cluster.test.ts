@@ -10,18 +10,12 @@ import * as Scope from "effect/Scope"
 import { spawn } from "node:child_process"
 import cluster from "node:cluster"
 import * as Fs from "node:fs"
-import * as Http from "node:http"
-import { createRequire } from "node:module"
-import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Cluster from "../src/internal/cluster.ts"
 import { OneAgentSdk } from "../src/index.ts"
-
-const require = createRequire(import.meta.url)
-const proto = require("@opentelemetry/otlp-transformer/build/src/generated/root.js").opentelemetry.proto
-const ExportTraceServiceRequest = proto.collector.trace.v1.ExportTraceServiceRequest
+import { type Batch, decodeJsonLines, ExportTraceServiceRequest, receiver, spansOf } from "./support/otlp.ts"
 
 const fixture = fileURLToPath(new URL("./fixtures/cluster-app.ts", import.meta.url))
 const SPANS = 40
@@ -56,6 +50,9 @@ interface Arrived {
   readonly n: number
 }
 
+// A bound for the fixture's exit, which must come: generous, and said when it is hit.
+const FIXTURE_EXIT_MILLIS = 60_000
+
 const runFixture = (env: Record<string, string>): Promise<Summary> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [fixture], {
@@ -66,10 +63,15 @@ const runFixture = (env: Record<string, string>): Promise<Summary> =>
     let stderr = ""
     child.stdout.on("data", (chunk) => (stdout += chunk))
     child.stderr.on("data", (chunk) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
+    let killed = false
+    const timer = setTimeout(() => {
+      killed = true
+      child.kill("SIGKILL")
+    }, FIXTURE_EXIT_MILLIS)
     child.on("error", reject)
     child.on("exit", (code, signal) => {
       clearTimeout(timer)
+      if (killed) return reject(new Error(`the fixture did not exit within ${FIXTURE_EXIT_MILLIS / 1000} s\n${stderr}`))
       if (code !== 0) return reject(new Error(`fixture exited with ${code ?? signal}\n${stderr}`))
       try {
         resolve(JSON.parse(stdout.trim()) as Summary)
@@ -79,68 +81,17 @@ const runFixture = (env: Record<string, string>): Promise<Summary> =>
     })
   })
 
-const startReceiver = () =>
-  new Promise<{ url: string; bodies: Array<Buffer>; paths: Array<string>; close: () => Promise<void> }>((resolve) => {
-    const bodies: Array<Buffer> = []
-    const paths: Array<string> = []
-    const server = Http.createServer((req, res) => {
-      const chunks: Array<Buffer> = []
-      req.on("data", (chunk: Buffer) => chunks.push(chunk))
-      req.on("end", () => {
-        bodies.push(Buffer.concat(chunks))
-        paths.push(req.url ?? "")
-        res.writeHead(200).end()
-      })
-    })
-    server.listen(0, "127.0.0.1", () =>
-      resolve({
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        bodies,
-        paths,
-        close: () =>
-          new Promise((done) => {
-            server.closeAllConnections()
-            server.close(() => done())
-          })
-      }))
-  })
-
-const value = (v: any): unknown =>
-  v.stringValue ?? (v.intValue != null ? Number(v.intValue) : v.boolValue ?? v.doubleValue)
-
-const fromProtobuf = (body: Buffer): Array<Arrived> => {
-  const request = ExportTraceServiceRequest.decode(body)
-  return request.resourceSpans.flatMap((rs: any) => {
-    const resource = Object.fromEntries(rs.resource.attributes.map((kv: any) => [kv.key, value(kv.value)]))
-    return rs.scopeSpans.flatMap((ss: any) =>
-      ss.spans.map((s: any): Arrived => ({
-        pid: resource["process.pid"] as number,
-        serviceName: resource["service.name"] as string,
-        name: s.name,
-        spanId: Buffer.from(s.spanId).toString("hex"),
-        n: value(s.attributes.find((kv: any) => kv.key === "n").value) as number
-      }))
-    )
-  })
-}
-
-const fromJsonLine = (line: string): Array<Arrived> => {
-  const request = JSON.parse(line)
-  // The official definitions take it (fromObject throws on a wrong shape).
-  ExportTraceServiceRequest.fromObject(request)
-  return request.resourceSpans.flatMap((rs: any) => {
-    const resource = Object.fromEntries(rs.resource.attributes.map((kv: any) => [kv.key, value(kv.value)]))
-    return rs.scopeSpans.flatMap((ss: any) =>
-      ss.spans.map((s: any): Arrived => ({
-        pid: resource["process.pid"] as number,
-        serviceName: resource["service.name"] as string,
-        name: s.name,
-        spanId: s.spanId,
-        n: value(s.attributes.find((kv: any) => kv.key === "n").value) as number
-      }))
-    )
-  })
-}
+// The spans of what arrived (protobuf requests, or the file's OTLP/JSON lines), as the tests need them.
+const arrivedOf = (batches: ReadonlyArray<Batch>): Array<Arrived> =>
+  batches.flatMap((batch) =>
+    batch.spans.map((s): Arrived => ({
+      pid: Number(batch.resource["process.pid"]),
+      serviceName: batch.resource["service.name"] as string,
+      name: s.name,
+      spanId: s.spanId,
+      n: Number(s.attributes["n"])
+    }))
+  )
 
 const names = (index: number, from: number, to: number) =>
   Array.from({ length: to - from }, (_, i) => `worker${index}/span${from + i}`)
@@ -160,12 +111,12 @@ const expectPrimaryTracedNothing = (summary: Summary, arrived: ReadonlyArray<Arr
 }
 
 describe("forkable mode on a cluster", () => {
-  it("two workers export through the primary: every span arrives, from both worker pids", async () => {
-    const receiver = await startReceiver()
-    try {
-      const summary = await runFixture({ FIXTURE_ENDPOINT: receiver.url, FIXTURE_SPANS: String(SPANS) })
-      const arrived = receiver.bodies.flatMap(fromProtobuf)
-      expect(new Set(receiver.paths)).toEqual(new Set(["/v1/traces"]))
+  it.live("two workers export through the primary: every span arrives, from both worker pids", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver()
+      const summary = yield* Effect.promise(() => runFixture({ FIXTURE_ENDPOINT: rx.url, FIXTURE_SPANS: String(SPANS) }))
+      const arrived = arrivedOf(rx.accepted)
+      expect(new Set(rx.requests.map((r) => r.path))).toEqual(new Set(["/v1/traces"]))
       expectPrimaryTracedNothing(summary, arrived)
 
       expect(summary.exits.map((e) => [e.code, e.signal])).toEqual([[0, null], [0, null]])
@@ -202,21 +153,20 @@ describe("forkable mode on a cluster", () => {
       const receiving = summary.verbose.filter((m) => m.includes("receiving batches"))
       expect(receiving).toHaveLength(2)
       for (const m of receiving) expect(m).toContain("(protobuf, base64)")
-    } finally {
-      await receiver.close()
-    }
-  })
+    }))
 
-  it("a killed worker loses at most its unsent batch; the other keeps exporting (advanced IPC serialization)", async () => {
-    const receiver = await startReceiver()
-    try {
-      const summary = await runFixture({
-        FIXTURE_ENDPOINT: receiver.url,
-        FIXTURE_SPANS: String(SPANS),
-        FIXTURE_KILL: "1",
-        FIXTURE_ADVANCED: "1"
-      })
-      const arrived = receiver.bodies.flatMap(fromProtobuf)
+  it.live("a killed worker loses at most its unsent batch; the other keeps exporting (advanced IPC serialization)", () =>
+    Effect.gen(function*() {
+      const rx = yield* receiver()
+      const summary = yield* Effect.promise(() =>
+        runFixture({
+          FIXTURE_ENDPOINT: rx.url,
+          FIXTURE_SPANS: String(SPANS),
+          FIXTURE_KILL: "1",
+          FIXTURE_ADVANCED: "1"
+        })
+      )
+      const arrived = arrivedOf(rx.accepted)
       expectPrimaryTracedNothing(summary, arrived)
 
       const victim = summary.exits.find((e) => e.index === 1)!
@@ -241,19 +191,14 @@ describe("forkable mode on a cluster", () => {
       const receiving = summary.verbose.filter((m) => m.includes("receiving batches"))
       expect(receiving).toHaveLength(2)
       for (const m of receiving) expect(m).toContain("(protobuf, raw)")
-    } finally {
-      await receiver.close()
-    }
-  })
+    }))
 
   it("the primary's file target: workers send OTLP/JSON lines, the file holds both workers' spans", async () => {
     const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-oneagent-cluster-"))
     try {
       const file = Path.join(dir, "traces.jsonl")
       const summary = await runFixture({ FIXTURE_FILE: file, FIXTURE_SPANS: String(SPANS) })
-      const lines = Fs.readFileSync(file, "utf8").split("\n")
-      expect(lines.pop()).toBe("")
-      const arrived = lines.flatMap(fromJsonLine)
+      const arrived = arrivedOf(decodeJsonLines(Fs.readFileSync(file, "utf8")))
       expectPrimaryTracedNothing(summary, arrived)
       const pids = new Map(summary.exits.map((e) => [e.index, e.pid] as const))
       expect(arrived).toHaveLength(2 * SPANS)
@@ -302,8 +247,7 @@ describe("forkable mode on a cluster", () => {
 
     it.live("does not trace, forwards the workers' batches in every IPC form, and rejects what it cannot use", () =>
       Effect.gen(function*() {
-        const receiver = yield* Effect.promise(startReceiver)
-        yield* Effect.addFinalizer(() => Effect.promise(receiver.close))
+        const rx = yield* receiver()
         expect(process.env[Cluster.ENV]).toBeUndefined()
         const diagnostics: Array<string> = []
         const verbose: Array<string> = []
@@ -311,7 +255,7 @@ describe("forkable mode on a cluster", () => {
         const context = yield* Layer.buildWithScope(
           OneAgentSdk.layer({
             forkable: true,
-            export: { endpoint: receiver.url, shutdownTimeout: "2 seconds" },
+            export: { endpoint: rx.url, shutdownTimeout: "20 seconds" },
             diagnosticCallback: (m) => diagnostics.push(m),
             verboseCallback: (m) => verbose.push(m)
           }),
@@ -346,7 +290,7 @@ describe("forkable mode on a cluster", () => {
 
         yield* Scope.close(scope, Exit.void)
         expect(process.env[Cluster.ENV]).toBeUndefined()
-        const names = receiver.bodies.flatMap(fromProtobuf).map((s) => s.name)
+        const names = spansOf(rx.accepted).map((s) => s.name)
         expect(names.sort()).toEqual(["from-base64", "from-json-buffer", "from-raw"])
         expect(yield* sdk.stats).toMatchObject({ spansStarted: 0, spansExported: 3, spansDroppedExport: 8 })
         expect(diagnostics).toHaveLength(2)

@@ -7,7 +7,7 @@ import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { receiver, spansOf } from "./support/otlp.ts"
+import { decodeJsonLines, receiver, spansOf } from "./support/otlp.ts"
 
 const root = Path.resolve(import.meta.dirname, "..")
 
@@ -55,11 +55,9 @@ describe("examples/main.ts (npm start)", () => {
       const { code, stderr } = yield* runMain({ ONEAGENT_TRACES_FILE: file })
       expect(code, stderr).toBe(0)
       expectTwoPrintedTraces(stderr)
-      const spans = Fs.readFileSync(file, "utf8").split("\n").filter((line) => line !== "").flatMap((line) =>
-        JSON.parse(line).resourceSpans.flatMap((rs: any) => rs.scopeSpans.flatMap((ss: any) => ss.spans))
-      )
-      expect(spans.map((s: any) => s.name).sort()).toEqual([...expectedSpans, ...expectedSpans].sort())
-      expect(spans.filter((s: any) => s.traceId === continuedTrace)).toHaveLength(4)
+      const spans = spansOf(decodeJsonLines(Fs.readFileSync(file, "utf8")))
+      expect(spans.map((s) => s.name).sort()).toEqual([...expectedSpans, ...expectedSpans].sort())
+      expect(spans.filter((s) => s.traceId === continuedTrace)).toHaveLength(4)
       Fs.rmSync(dir, { recursive: true, force: true })
     }))
 

@@ -203,7 +203,7 @@ class Interpreter {
     const name = step.kind === "incomingWeb"
       ? `GET /r${id}`
       : step.kind === "outgoingWeb"
-      ? `M${id}`
+      ? "HTTP" // m<id> is no known method: _OTHER, named HTTP
       : step.kind === "send" || step.kind === "receive" || step.kind === "process"
       ? `${step.kind} d${id}`
       : step.kind === "sql" || step.kind === "scopedSql"

@@ -1,19 +1,25 @@
-// The README's TypeScript examples compile as a user copies them: every ```ts block that is a whole module (it
-// starts with an import) is type-checked with the project's strict settings, "effect-oneagent" being this package.
+// The README's and docs/'s TypeScript examples compile as a user copies them: every ```ts block that is a whole
+// module (it starts with an import) is type-checked with the project's strict settings, "effect-oneagent" being this
+// package.
 import { describe, expect, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import ts from "typescript"
+import { typeProblems } from "./support/typecheck.ts"
 
 const root = Path.resolve(import.meta.dirname, "..")
 
 const moduleBlocks = (markdown: string): Array<string> =>
   [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((code) => code.trimStart().startsWith("import"))
 
-describe("README", () => {
+const pages = ["README.md", ...Fs.readdirSync(Path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)]
+
+describe("README and docs/", () => {
   it("every TypeScript example that is a whole module type-checks", () => {
-    const blocks = moduleBlocks(Fs.readFileSync(Path.join(root, "README.md"), "utf8"))
-    expect(blocks.length).toBeGreaterThanOrEqual(10)
+    const byPage = pages.map((page) => ({ page, blocks: moduleBlocks(Fs.readFileSync(Path.join(root, page), "utf8")) }))
+    expect(byPage.find((p) => p.page === "README.md")!.blocks.length).toBeGreaterThanOrEqual(4)
+    expect(byPage.find((p) => p.page === "docs/tracers.md")!.blocks.length).toBeGreaterThanOrEqual(7)
+    const blocks = byPage.flatMap((p) => p.blocks)
+    expect(blocks.length).toBeGreaterThanOrEqual(14)
     // Inside the package, so "effect" and the other dependencies resolve as they do for a user.
     const dir = Fs.mkdtempSync(Path.join(root, "node_modules", ".readme-"))
     try {
@@ -29,20 +35,7 @@ describe("README", () => {
         )
         return file
       })
-      const config = ts.getParsedCommandLineOfConfigFile(Path.join(root, "tsconfig.json"), {}, {
-        ...ts.sys,
-        onUnRecoverableConfigFileDiagnostic: (d) => {
-          throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n"))
-        }
-      })!
-      const program = ts.createProgram(files, { ...config.options, noUnusedLocals: false })
-      const problems = ts.getPreEmitDiagnostics(program)
-        .filter((d) => d.file !== undefined && d.file.fileName.startsWith(dir))
-        .map((d) => {
-          const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0)
-          return `${Path.basename(d.file!.fileName)}:${line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`
-        })
-      expect(problems).toEqual([])
+      expect(typeProblems(files, dir)).toEqual([])
     } finally {
       Fs.rmSync(dir, { recursive: true, force: true })
     }
