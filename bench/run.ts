@@ -21,7 +21,9 @@ const benches: ReadonlyArray<{ readonly file: string; readonly flags?: ReadonlyA
   { file: "export-pipeline.ts" },
   { file: "burst.ts" },
   { file: "console-tree.ts", flags: ["--expose-gc"] },
-  { file: "late-child.ts" }
+  { file: "late-child.ts" },
+  { file: "wasm-engine.ts" },
+  { file: "cluster-ipc.ts" }
 ]
 
 // A benchmark still running after this long is stopped and reported (an export that never completes must not hang

@@ -22,7 +22,7 @@ import { readEnv } from "./environment.ts"
 import * as ExportConfigInternal from "./exportConfig.ts"
 import * as Exporter from "./exporter.ts"
 import * as FileSink from "./fileSink.ts"
-import type { CheckedOptions } from "./options.ts"
+import { type CheckedOptions, defaultBufferSize } from "./options.ts"
 import type { Runtime } from "./runtime.ts"
 import { samplerOf } from "./sampling.ts"
 import * as Senders from "./senders.ts"
@@ -203,7 +203,7 @@ export const acquire = (
       optionProblems = joinWarnings(optionProblems, sampling.warning)
     }
     const acquired = EngineModule.acquire(loaded.addon, {
-      ringCapacity: options.bufferSize ?? 65_536,
+      ringCapacity: options.bufferSize ?? defaultBufferSize,
       sampleRatio: sampling.sampleRatio,
       parentBased: sampling.parentBased,
       maxAttributes: options.maxAttributes ?? 128
@@ -232,7 +232,7 @@ export const acquire = (
       } else {
         // The pipeline lives as long as the engine, which may outlive this layer when others joined it.
         const pipelineScope = yield* Scope.make()
-        const bufferSize = options.bufferSize ?? 65_536
+        const bufferSize = options.bufferSize ?? defaultBufferSize
         const pump = { intervalMillis: options.exportInterval ?? 1000, maxBatchSpans: 512, maxBatchBytes: 4 << 20 }
         let pipeline: Exporter.Pipeline
         if (role._tag === "Worker") {
@@ -306,7 +306,7 @@ const acquirePrimary = (
     if (warning !== undefined) notify(primary, "diagnostic", warning)
     yield* Effect.addFinalizer(() => Effect.sync(() => void (primary.released = true)))
     const collector = yield* Cluster.acquirePrimary(primary, resolved, {
-      bufferSize: options.bufferSize ?? 65_536,
+      bufferSize: options.bufferSize ?? defaultBufferSize,
       intervalMillis: options.exportInterval ?? 1000,
       fileMaxBytes: FileSink.defaultMaxBytes
     })

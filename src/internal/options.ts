@@ -6,6 +6,12 @@
  */
 import type { Options } from "../OneAgentSdk.ts"
 
+/**
+ * @internal The default bound on finished spans not yet exported: a burst of 10,000 concurrent requests of 8 spans
+ * each fits whole even while the export has not taken a span yet (its records cost memory only while they wait).
+ */
+export const defaultBufferSize = 131_072
+
 /** @internal The largest ring of finished spans the engine accepts (about 32 MiB of pointers). */
 export const maxBufferSize = 4_194_304
 
