@@ -7,6 +7,7 @@ import * as Path from "node:path"
 import * as Util from "node:util"
 import * as ExportConfig from "../src/ExportConfig.ts"
 import { InitResult, OneAgentSdk, type OneAgentSdkOptions } from "../src/index.ts"
+import { inTempWorkingDir } from "./support/workingDir.ts"
 
 const resolveWith = (env: Record<string, string>, options?: ExportConfig.ExportOptions) =>
   ExportConfig.resolve(options).pipe(
@@ -314,10 +315,12 @@ describe("ExportConfig", () => {
 })
 
 describe("the SDK layer with a configuration it cannot use", () => {
+  // In a folder of its own: the fallback is the default file, relative to the working directory.
   const initResultWith = (env: Record<string, string>, options?: OneAgentSdkOptions) =>
     OneAgentSdk.use((sdk) => Effect.succeed(sdk.initResult)).pipe(
       Effect.provide(OneAgentSdk.layer({ export: { shutdownTimeout: 0 }, ...options })),
-      Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))
+      Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env })),
+      inTempWorkingDir
     )
 
   it.effect("should fall back to the default file with a warning for every malformed variable, never fail", () =>
@@ -349,6 +352,19 @@ describe("the SDK layer with a configuration it cannot use", () => {
       expect(result.status).toBe(InitResult.STATUS_INITIALIZED_WITH_WARNING)
       expect(result.error).toContain("ONEAGENT_CONSOLE")
       expect(result.error).toContain("exporting to the target of the options, without the environment")
+    }))
+
+  it.effect("should keep the target of the environment when the export options cannot be used", () =>
+    Effect.gen(function*() {
+      const file = Path.join(Os.tmpdir(), `effect-oneagent-env-target-${process.pid}.jsonl`)
+      const result = yield* initResultWith({ ONEAGENT_TRACES_FILE: file }, { export: { file: 5 as never } })
+      expect(result.status).toBe(InitResult.STATUS_INITIALIZED_WITH_WARNING)
+      expect(result.error).toBe(`file: must be a string; exporting to the file ${file} instead`)
+      const endpoint = yield* initResultWith(
+        { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://127.0.0.1:9/v1/traces" },
+        { export: { endpoint: 5 as never, shutdownTimeout: 0 } }
+      )
+      expect(endpoint.error).toBe("endpoint: must be a string; exporting to the target of the environment, without the options")
     }))
 
   it.effect("should take the defaults, with status 1, for a sampler or export options that throw or cannot be used", () =>

@@ -3,16 +3,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { OneAgentSdk } from "../src/index.ts"
 import * as FileSink from "../src/internal/fileSink.ts"
 import { decodeJson, withSdk } from "./support/otlp.ts"
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-oneagent-file-"))),
-  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-)
+import { inTempWorkingDir, tempDir } from "./support/workingDir.ts"
 
 const traceOne = Effect.void.pipe(OneAgentSdk.traceCustomService({ method: "m", service: "s" }))
 const mode = (path: string) => Fs.statSync(path).mode & 0o777
@@ -84,11 +79,9 @@ describe("the traces file", () => {
 
   it.live("a target that cannot be used falls back to the file, said in InitResult.error and once as a diagnostic", () =>
     Effect.gen(function*() {
-      const dir = yield* tempDir
-      const cwd = process.cwd()
-      process.chdir(dir)
-      const run = yield* withSdk({ export: { endpoint: "not a url" } }, (sdk) => Effect.succeed(sdk.initResult))
-        .pipe(Effect.ensuring(Effect.sync(() => process.chdir(cwd))))
+      const run = yield* inTempWorkingDir(
+        withSdk({ export: { endpoint: "not a url" } }, (sdk) => Effect.succeed(sdk.initResult))
+      )
       expect(run.result.status).toBe(1)
       expect(run.result.error).toContain("exporting to the file")
       expect(run.diagnostics.filter((d) => d.includes("exporting to the file"))).toHaveLength(1)

@@ -90,7 +90,13 @@ const resolveWorkerSettings = (options: LifecycleOptions) =>
     exportOptionsOf(options),
     ExportConfigInternal.resolveSettings,
     (error, _settings, fallback) =>
-      `${error.message}; using ${fallback === "options" ? "the options without the environment" : "the defaults"}`
+      `${error.message}; using ${
+        fallback === "options"
+          ? "the options without the environment"
+          : fallback === "environment"
+          ? "the environment without the options"
+          : "the defaults"
+      }`
   ).pipe(Effect.map(({ value, warning }) => ({ settings: value, warning })))
 
 // The fallbacks read no environment: a malformed variable that failed the first resolution would fail them again.
@@ -108,13 +114,18 @@ const exportOptionsOf = (options: LifecycleOptions): ExportConfig.ExportOptions 
 
 /**
  * Resolves with the options and the environment; if a setting cannot be used, with the options alone (so a typo in
- * an unrelated variable does not discard a configured target), and failing that with the defaults. The warning
+ * an unrelated variable does not discard a configured target), then with the environment alone (so an unusable
+ * option does not discard a configured target either), and failing that with the defaults. The warning
  * says which setting was not used and what happened instead.
  */
 const withFallbacks = <A>(
   options: ExportConfig.ExportOptions | undefined,
   resolve: (options: ExportConfig.ExportOptions) => Effect.Effect<A, ExportConfigInternal.ExportConfigError>,
-  describe: (error: ExportConfigInternal.ExportConfigError, value: A, fallback: "options" | "defaults") => string
+  describe: (
+    error: ExportConfigInternal.ExportConfigError,
+    value: A,
+    fallback: "options" | "environment" | "defaults"
+  ) => string
 ): Effect.Effect<{ readonly value: A; readonly warning: string | undefined }> => {
   const unreadable = new ExportConfigInternal.ExportConfigError({ setting: "export", description: "could not be read" })
   // A getter of an untyped caller's options that throws is a setting that cannot be used, not a defect.
@@ -127,10 +138,16 @@ const withFallbacks = <A>(
     Effect.catch((error) =>
       withoutEnvironment(attempt(options)).pipe(
         Effect.map((value) => ({ value, warning: describe(error, value, "options") })),
+        // The options cannot be used at all: what the environment configures still applies, then the defaults.
         Effect.catch(() =>
-          Effect.map(
-            withoutEnvironment(resolve({ console: safeConsole(options) })),
-            (value) => ({ value, warning: describe(error, value, "defaults") })
+          Effect.suspend(() => resolve({ console: safeConsole(options) })).pipe(
+            Effect.map((value) => ({ value, warning: describe(error, value, "environment") })),
+            Effect.catch(() =>
+              Effect.map(
+                withoutEnvironment(resolve({ console: safeConsole(options) })),
+                (value) => ({ value, warning: describe(error, value, "defaults") })
+              )
+            )
           )
         )
       )
@@ -155,6 +172,8 @@ const resolveExport = (options: LifecycleOptions) =>
         ? `exporting to the file ${resolved.target.path} instead`
         : fallback === "options"
         ? "exporting to the target of the options, without the environment"
+        : fallback === "environment"
+        ? "exporting to the target of the environment, without the options"
         : "using the defaults"
     }`).pipe(Effect.map(({ value, warning }) => ({ resolved: value, warning })))
 
