@@ -100,16 +100,6 @@ inline bool read_attr_value(napi_env env, napi_value value, size_t limit, Attr& 
   }
 }
 
-// The attribute that marks a cut value: `oneagent.truncated` = the key whose value was cut.
-inline Attr truncation_marker(Engine& engine, uint32_t key) {
-  Attr marker;
-  marker.key = engine.intern("oneagent.truncated");
-  marker.type = AttrType::String;
-  marker.i = 0;
-  marker.s = engine.strings().get(key);
-  return marker;
-}
-
 // Reads [key, value, limit, key, value, limit, ...] into out; a cut value adds the truncation marker.
 inline void read_attributes(napi_env env, Engine& engine, napi_value array, std::vector<Attr>& out) {
   bool is_array = false;

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "span.h"
+#include "engine.h"
 
 // Set by the builds (binding.gyp, scripts/platforms/prebuild-all.sh, scripts/build-wasm.sh); these only serve a
 // build by hand.
@@ -47,6 +47,16 @@ inline void set_number(Attr& attr, double d) {
     attr.type = AttrType::Double;
     attr.d = d;
   }
+}
+
+// The attribute that marks a cut value: `oneagent.truncated` = the key whose value was cut.
+inline Attr truncation_marker(Engine& engine, uint32_t key) {
+  Attr marker;
+  marker.key = engine.intern("oneagent.truncated");
+  marker.type = AttrType::String;
+  marker.i = 0;
+  marker.s = engine.strings().get(key);
+  return marker;
 }
 
 }  // namespace oneagent

@@ -91,16 +91,6 @@ void read_value(Reader& r, uint8_t type, size_t limit, Attr& attr, bool* truncat
   }
 }
 
-// The attribute that marks a cut value: `oneagent.truncated` = the key whose value was cut (args.h).
-Attr truncation_marker(Engine& engine, uint32_t key) {
-  Attr marker;
-  marker.key = engine.intern("oneagent.truncated");
-  marker.type = AttrType::String;
-  marker.i = 0;
-  marker.s = engine.strings().get(key);
-  return marker;
-}
-
 // Reads a serialized [key, value, limit, ...] list: u32 count, then per attribute u8 type, u32 limit, the key, the
 // value. A cut value adds the truncation marker (args.h's read_attributes).
 void read_attributes(Reader& r, Engine& engine, std::vector<Attr>& out) {
