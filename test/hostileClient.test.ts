@@ -20,6 +20,7 @@ import {
   type SpanData,
   type WebRequest
 } from "../src/index.ts"
+import { incomingOf } from "./support/nodeRequest.ts"
 
 const app = { webServerName: "shop", applicationId: "Shop", contextRoot: "/" } as const
 
@@ -36,14 +37,8 @@ const readmeHandler = (
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const sdk = yield* OneAgentSdk
-    const host = req.headers.host ?? req.headers[":authority"] ?? "localhost"
-    const url = new URL(req.url ?? "/", `http://${host}`)
-    const tracer = yield* sdk.traceIncomingWebRequest(info, {
-      url: url.href,
-      method: req.method ?? "GET",
-      headers: req.headers,
-      remoteAddress: req.socket.remoteAddress
-    })
+    const { options, url } = incomingOf(req)
+    const tracer = yield* sdk.traceIncomingWebRequest(info, options)
     for (const [name, value] of url.searchParams) yield* tracer.addParameter(name, value)
     yield* extra
     yield* OneAgentSdk.addCustomRequestAttribute("app.handled", "yes")

@@ -112,6 +112,19 @@ host_node() {
   if [ -x "$PLATFORMS_ROOT/node_modules/.bin/node" ]; then echo "$PLATFORMS_ROOT/node_modules/.bin/node"; else command -v node; fi
 }
 
+# install_package <project dir> <tarball>: a project of its own that installs the packed package as a user does,
+# with install scripts off, beside this checkout's effect, and holds a copy of the platform smoke test.
+install_package() {
+  local project=$1 tarball=$2 effect_version
+  mkdir -p "$project"
+  echo '{ "name": "platform-smoke", "private": true, "type": "module" }' >"$project/package.json"
+  cp "$PLATFORMS_ROOT/test/fixtures/platforms/smoke.mjs" "$project/smoke.mjs"
+  effect_version=$("$(host_node)" -p 'require(process.argv[1]).version' "$PLATFORMS_ROOT/node_modules/effect/package.json")
+  log "installing $(basename "$tarball") with install scripts off (effect@$effect_version)"
+  (cd "$project" && npm install --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error \
+    "$tarball" "effect@$effect_version" >/dev/null) || die "npm install of $tarball failed"
+}
+
 # libstdcxx_shim <x86_64|aarch64>: builds scripts/platforms/shim/libstdcxx-musl-shim.c as a musl libstdc++.so.6
 # (for Bun's musl builds) and prints its path; rebuilt when the source changes.
 libstdcxx_shim() {

@@ -2,7 +2,7 @@
 # Bun and Deno (linux-x64, glibc, from the npm registry) run the library as a user would, and trace: .ci/run calls
 # this, and it exits 1 if any run below does not show what it must.
 #
-#   bash scripts/platforms/other-runtimes.sh [--prebuilds DIR]
+#   bash scripts/platforms/other-runtimes.sh [--prebuilds DIR] [--tarball FILE]
 #
 #   bun examples/main.ts                           the native prebuild (Bun implements Node-API)
 #   bun smoke.mjs <glibc prebuild>                  every tracer family, exported to a file and over OTLP/HTTP
@@ -11,13 +11,22 @@
 #   deno run --allow-env --allow-read --allow-sys   no --allow-ffi: the WebAssembly engine, InitResult 0
 #   deno run (no permission at all)                 the WebAssembly engine; the environment cannot be read, so the
 #                                                   export falls back to its defaults and says so (status 1)
+#   with --tarball (what `npm pack` made): bun and deno run the smoke test in a project that installed the package
+#   with install scripts off; the package's loader must choose the glibc prebuild by itself
 #
 # Runtimes come from the npm registry (bun: @oven/bun-linux-x64, deno: @deno/linux-x64-glibc), cached as in lib.sh.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 PREBUILDS="$PLATFORMS_ROOT/prebuilds"
-[ "${1:-}" = --prebuilds ] && PREBUILDS=$(cd "$2" && pwd)
+TARBALL=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --prebuilds) PREBUILDS=$(cd "$2" && pwd); shift 2 ;;
+    --tarball) TARBALL=$(realpath "$2"); shift 2 ;;
+    *) die "unknown argument $1" ;;
+  esac
+done
 BUN="$(npm_unpack "@oven/bun-linux-x64@$BUN_VERSION" package/bin/bun package/package.json)/bin/bun"
 DENO="$(npm_unpack "@deno/linux-x64-glibc@$DENO_VERSION")/deno"
 export DENO_DIR="$PLATFORMS_CACHE/deno-dir" DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
@@ -72,5 +81,14 @@ check "deno run --allow-env --allow-read --allow-sys (no ffi) examples/main.ts" 
   "$DENO" run --allow-env --allow-read --allow-sys --allow-write examples/main.ts
 check "deno run (no permission) examples/main.ts" 'InitResult: \{"status":1,.*\(wasm\)' "$traced" -- \
   "$DENO" run --no-prompt examples/main.ts
+if [ -n "$TARBALL" ]; then
+  PROJECT="$WORK/project"
+  install_package "$PROJECT" "$TARBALL"
+  installed="loader:$PROJECT/node_modules/effect-oneagent/prebuilds/linux-x64/effect-oneagent.glibc.node"
+  check "bun smoke, installed package" "^platform-smoke: ok bun" -- \
+    "$BUN" "$PROJECT/smoke.mjs" "$installed" "$WORK/bun-package.jsonl" "$PORT" effect-oneagent
+  check "deno smoke, installed package" "^platform-smoke: ok deno" -- \
+    "$DENO" run --allow-all "$PROJECT/smoke.mjs" "$installed" "$WORK/deno-package.jsonl" "$PORT" effect-oneagent
+fi
 log "other runtimes: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -290,5 +290,13 @@ const loadFile = (file: string, given: boolean): LoadResult => {
           `effect-oneagent)`
     }
   }
-  return { _tag: "Loaded", addon, version, engine: "native", path: file }
+  // The file the module system loaded for it (a link resolved, a test's substitute): the export worker loads that one,
+  // so that it shares this engine's registry.
+  let loaded = file
+  try {
+    loaded = require.resolve(file)
+  } catch {
+    // loaded above, so it resolves; should it not, the path given is the best there is
+  }
+  return { _tag: "Loaded", addon, version, engine: "native", path: loaded }
 }

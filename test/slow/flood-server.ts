@@ -10,6 +10,7 @@ import * as Http from "node:http"
 import * as Http2 from "node:http2"
 import type { AddressInfo } from "node:net"
 import { ChannelType, OneAgentSdk } from "../../src/index.ts"
+import { incomingOf } from "../support/nodeRequest.ts"
 
 const gc = (globalThis as { gc?: () => void }).gc
 if (gc === undefined || process.send === undefined) throw new Error("run with --expose-gc, forked with IPC")
@@ -35,13 +36,8 @@ const main = Effect.gen(function*() {
 
   const handle = (req: Http.IncomingMessage | Http2.Http2ServerRequest) =>
     Effect.scoped(Effect.gen(function*() {
-      const url = new URL(req.url ?? "/", `http://${req.headers.host ?? req.headers[":authority"] ?? "localhost"}`)
-      const tracer = yield* sdk.traceIncomingWebRequest(info, {
-        url: url.href,
-        method: req.method ?? "GET",
-        headers: req.headers,
-        remoteAddress: req.socket.remoteAddress
-      })
+      const { options, url } = incomingOf(req)
+      const tracer = yield* sdk.traceIncomingWebRequest(info, options)
       for (const [name, value] of url.searchParams) yield* tracer.addParameter(name, value)
       const sql = url.searchParams.get("sql")
       if (sql !== null) yield* Effect.void.pipe(OneAgentSdk.traceSqlDatabaseRequest(db, sql))
