@@ -186,7 +186,8 @@ in_rootfs() {
     shift
   done
   shift
-  unshare --mount --propagation private -- bash -c '
+  # chroot and mount live in sbin, which a non-login PATH may leave out.
+  PATH="$PATH:/usr/sbin:/sbin" unshare --mount --propagation private -- bash -c '
     set -e
     rootfs=$1; n=$2; shift 2
     mount --bind /proc "$rootfs/proc"
