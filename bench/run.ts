@@ -13,6 +13,7 @@ const benches: ReadonlyArray<{ readonly file: string; readonly flags?: ReadonlyA
   { file: "span-start-end.ts" },
   { file: "traced-effect.ts" },
   { file: "effect-tracer.ts" },
+  { file: "effect-span-parts.ts" },
   { file: "otlp-encode.ts" },
   { file: "memory.ts", flags: ["--expose-gc"] },
   { file: "event-loop.ts" },
