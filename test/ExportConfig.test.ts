@@ -373,7 +373,7 @@ describe("the SDK layer with a configuration it cannot use", () => {
       const cases: ReadonlyArray<readonly [OneAgentSdkOptions, string]> = [
         [{ sampler: throwing("ratio") as never }, "the sampler could not be read"],
         [{ sampler: { name: "bogus" } as never }, "unknown sampler"],
-        [{ export: throwing("file") as never }, "export: could not be read"]
+        [{ export: throwing("file") as never }, "export: the options or the environment could not be read"]
       ]
       for (const [options, expected] of cases) {
         const result = yield* initResultWith({}, { ...options, export: options.export ?? { shutdownTimeout: 0 } })

@@ -79,7 +79,7 @@ check "deno smoke" "^platform-smoke: ok deno" -- \
   "$DENO" run --allow-all "$SMOKE" "$PREBUILD" "$WORK/deno.jsonl" "$PORT" "$APP/src/index.ts"
 check "deno run --allow-env --allow-read --allow-sys (no ffi) examples/main.ts" "$wasm" "$traced" -- \
   "$DENO" run --allow-env --allow-read --allow-sys --allow-write examples/main.ts
-check "deno run (no permission) examples/main.ts" 'InitResult: \{"status":1,.*\(wasm\)' "$traced" -- \
+check "deno run (no permission) examples/main.ts" 'InitResult: \{"status":1,"error":"export: the options or the environment could not be read \(NotCapable\).*\(wasm\)' "$traced" -- \
   "$DENO" run --no-prompt examples/main.ts
 if [ -n "$TARBALL" ]; then
   PROJECT="$WORK/project"

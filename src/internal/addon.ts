@@ -168,34 +168,46 @@ export const linuxLibc = (): "glibc" | "musl" | undefined => {
  *
  * @internal
  */
-export const candidates = (): Array<string> => {
+export const candidates = (): Array<string> => lookForBinaries().files
+
+/**
+ * {@link candidates}, and why none could be looked for where the runtime refuses to read the package's files (Deno
+ * without `--allow-read` throws `NotCapable`): then "no binary" would be the wrong reason.
+ */
+const lookForBinaries = (): { readonly files: Array<string>; readonly unreadable: string | undefined } => {
   const platform = `${process.platform}-${process.arch}`
   const libc = linuxLibc()
   const files = [
     ...(readEnv("PREBUILDS_ONLY") ? [] : [join(packageRoot, "build", "Release", "effect_oneagent.node")]),
     join(packageRoot, "prebuilds", platform, libc === undefined ? "effect-oneagent.node" : `effect-oneagent.${libc}.node`)
   ]
-  return files.filter((file) => {
+  let unreadable: string | undefined
+  const found = files.filter((file) => {
     try {
       return existsSync(file)
-    } catch {
+    } catch (error) {
+      unreadable ??= reasonOf(error)
       return false
     }
   })
+  return { files: found, unreadable }
 }
 
-const prebuiltPlatforms = (): Array<string> => {
+const reasonOf = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : String(error)
+
+const prebuiltPlatforms = (): Array<string> | string => {
   try {
     return readdirSync(join(packageRoot, "prebuilds"))
-  } catch {
-    return []
+  } catch (error) {
+    return reasonOf(error)
   }
 }
 
 const loadShipped = (): LoadResult => {
   const choice = readEnv(engineVariable)
   if (choice === "wasm") return loadWasm(undefined)
-  const files = candidates()
+  const { files, unreadable } = lookForBinaries()
   const failures: Array<string> = []
   for (const file of files) {
     const result = loadFile(file, false)
@@ -204,10 +216,14 @@ const loadShipped = (): LoadResult => {
   }
   const platform = `${process.platform}-${process.arch}${linuxLibc() === "musl" ? " (musl)" : ""}`
   const shipped = prebuiltPlatforms()
-  const failure = `The effect-oneagent native engine could not be loaded (${
-    failures.length > 0 ? failures.join("; ") : `no binary for ${platform}`
-  }). The package ships prebuilt binaries for ${shipped.join(", ") || "no platform"}; on others, ` +
-    `\`npm rebuild effect-oneagent\` builds one from source (needs python3, make and a C++20 compiler).`
+  const failure = unreadable !== undefined && failures.length === 0
+    ? `The effect-oneagent native engine could not be looked for: the runtime does not let it read the package's ` +
+      `files (${unreadable}; Deno needs --allow-read for it, and --allow-ffi to load it).`
+    : `The effect-oneagent native engine could not be loaded (${
+      failures.length > 0 ? failures.join("; ") : `no binary for ${platform}`
+    }). The package ships prebuilt binaries for ${
+      typeof shipped === "string" ? `platforms it could not list (${shipped})` : shipped.join(", ") || "no platform"
+    }; on others, \`npm rebuild effect-oneagent\` builds one from source (needs python3, make and a C++20 compiler).`
   if (choice === "native") {
     return {
       _tag: "Failed",

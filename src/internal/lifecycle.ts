@@ -128,11 +128,20 @@ const withFallbacks = <A>(
   ) => string
 ): Effect.Effect<{ readonly value: A; readonly warning: string | undefined }> => {
   const unreadable = new ExportConfigInternal.ExportConfigError({ setting: "export", description: "could not be read" })
+  // A getter that throws, or a runtime that refuses to read the environment (Deno without --allow-env throws
+  // NotCapable): named by the error's class only, as its message may quote what it read.
+  const unreadableBy = (defect: unknown) =>
+    new ExportConfigInternal.ExportConfigError({
+      setting: "export",
+      description: defect instanceof Error && defect.name !== "Error"
+        ? `the options or the environment could not be read (${defect.name})`
+        : "the options or the environment could not be read"
+    })
   // A getter of an untyped caller's options that throws is a setting that cannot be used, not a defect.
   const attempt = (options: ExportConfig.ExportOptions | undefined) =>
     options === undefined
       ? Effect.fail(unreadable)
-      : Effect.suspend(() => resolve(options)).pipe(Effect.catchDefect(() => Effect.fail(unreadable)))
+      : Effect.suspend(() => resolve(options)).pipe(Effect.catchDefect((defect) => Effect.fail(unreadableBy(defect))))
   return attempt(options).pipe(
     Effect.map((value) => ({ value, warning: undefined as string | undefined })),
     Effect.catch((error) =>
