@@ -42,7 +42,8 @@ import {
   UrlParams
 } from "effect/http"
 import { notify, report } from "./internal/diagnostics.ts"
-import { EngineSpan } from "./internal/effectTracer.ts"
+import { EngineSpan, idsOf } from "./internal/effectTracer.ts"
+import { REDACTED } from "./internal/redaction.ts"
 import { type Runtime, runtimeOf } from "./internal/runtime.ts"
 import * as Span from "./internal/span.ts"
 import { CurrentSpan, currentSpanOf, type SpanRef } from "./internal/spanRef.ts"
@@ -205,7 +206,6 @@ export const layerClient: Layer.Layer<HttpClient.HttpClient, never, HttpClient.H
 // internal
 
 const serverOperation = "OneAgentHttp.middleware"
-const REDACTED = "[REDACTED]"
 
 /**
  * The request's SERVER span as Effect's current span: Effect spans and log lines inside the request
@@ -218,7 +218,7 @@ class RequestSpan extends EngineSpan {
   constructor(runtime: Runtime, ref: SpanRef, method: string, redactedNames: ReadonlyArray<string | RegExp>) {
     // Effect reads `sampled` (the engine's decision) to sample the spans under it, and the router to decide whether
     // to annotate.
-    super(runtime, ref, {
+    super(runtime, ref.handle, ref.order, idsOf(ref), ref.traceState, {
       name: method,
       parent: Option.none(),
       annotations: Context.empty(),

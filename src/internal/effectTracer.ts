@@ -54,6 +54,8 @@ const isPrimitiveArray = (value: unknown): value is ReadonlyArray<string | numbe
     return type === "string" || type === "number" || type === "boolean"
   })
 
+type SpanOptions = Parameters<Tracer.Tracer["span"]>[0]
+
 /** @internal An Effect span that is an engine span: its own reference, ids included. */
 export class EngineSpan extends SpanRef implements Tracer.Span {
   readonly _tag = "Span"
@@ -65,9 +67,16 @@ export class EngineSpan extends SpanRef implements Tracer.Span {
   readonly kind: Tracer.SpanKind
   status: Tracer.SpanStatus
 
-  /** From a reference, or (a start) from the ids the engine published, without a reference in between. */
-  constructor(runtime: Runtime, ref: SpanRef | Published, options: SpanOptions) {
-    super(ref.handle, ref.order, ref instanceof SpanRef ? idsOf(ref) : ref.ids, ref.traceState)
+  /** From the ids the engine published at its start, without a reference in between. */
+  constructor(
+    runtime: Runtime,
+    handle: number,
+    order: number,
+    ids: Int32Array,
+    traceState: string,
+    options: SpanOptions
+  ) {
+    super(handle, order, ids, traceState)
     this.runtime = runtime
     this.name = options.name
     this.parent = options.parent
@@ -156,17 +165,15 @@ const rememberPlain = (engine: Engine | undefined, key: string): void => {
   plainKeys.set(key, id)
 }
 
-/** @internal A started span as the engine published it. */
-export interface Published {
-  handle: number
-  order: number
-  ids: Int32Array
-  traceState: string
-}
-
-// A reference's ids in the engine's published layout, to build an EngineSpan from it.
 const scratch = new Int32Array(10)
-const idsOf = (ref: SpanRef): Int32Array => {
+
+/**
+ * A reference's ids in the engine's published layout, to build an EngineSpan from a span started without Effect
+ * (Http.ts): read at once, as the array is reused.
+ *
+ * @internal
+ */
+export const idsOf = (ref: SpanRef): Int32Array => {
   scratch[0] = ref.t0
   scratch[1] = ref.t1
   scratch[2] = ref.t2
@@ -192,20 +199,10 @@ const recordLinks = (runtime: Runtime, handle: number, links: ReadonlyArray<Trac
   }
 }
 
-type SpanOptions = Parameters<Tracer.Tracer["span"]>[0]
-
-// The ids a start published, as the EngineSpan constructor reads them (synchronously: one object serves every start).
-const published: Published = { handle: 0, order: 0, ids: scratch, traceState: "" }
-
 // Made from the ids the engine published at the start: the Effect span is the span's reference itself.
 const engineSpan = (runtime: Runtime) =>
-(handle: number, order: number, ids: Int32Array, traceState: string, options: SpanOptions): SpanRef => {
-  published.handle = handle
-  published.order = order
-  published.ids = ids
-  published.traceState = traceState
-  return new EngineSpan(runtime, published, options)
-}
+(handle: number, order: number, ids: Int32Array, traceState: string, options: SpanOptions): SpanRef =>
+  new EngineSpan(runtime, handle, order, ids, traceState, options)
 
 const nameOf = (options: SpanOptions): string => typeof options.name === "string" ? options.name : safeString(options.name)
 
