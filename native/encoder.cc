@@ -55,97 +55,14 @@ constexpr size_t varint_size(uint64_t v) {
   return n;
 }
 
-void put_varint(char* out, uint64_t v) {
-  while (v >= 0x80) *out++ = static_cast<char>((v & 0x7F) | 0x80), v >>= 7;
-  *out = static_cast<char>(v);
-}
-
-void varint(std::string& o, uint64_t v) {
-  char buf[10];
-  put_varint(buf, v);
-  o.append(buf, varint_size(v));
-}
-
-void tag(std::string& o, uint32_t field, uint32_t wire) { varint(o, (field << 3) | wire); }
-
-void fixed64(std::string& o, uint32_t field, uint64_t v) {
-  tag(o, field, kFixed64);
-  for (int i = 0; i < 8; ++i) o.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-void bytes(std::string& o, uint32_t field, const void* data, size_t n) {
-  tag(o, field, kLengthDelimited);
-  varint(o, n);
-  o.append(static_cast<const char*>(data), n);
-}
-
-// proto3 leaves zeros and empty strings out; so do we, except inside a oneof where presence carries meaning.
-void string(std::string& o, uint32_t field, std::string_view s) {
-  if (!s.empty()) bytes(o, field, s.data(), s.size());
-}
-
-// The resource and scope (encoded once per consumer) go through these appends. Nested messages reserve one length
-// byte and widen it afterwards when the body is 128 bytes or more, which avoids sizing every message twice.
-size_t open(std::string& o, uint32_t field) {
-  tag(o, field, kLengthDelimited);
-  o.push_back(0);
-  return o.size();
-}
-
-void close(std::string& o, size_t body) {
-  size_t length = o.size() - body;
-  size_t width = varint_size(length);
-  if (width > 1) o.insert(body, width - 1, '\0');
-  put_varint(&o[body - 1], length);
-}
-
-void pb_any(std::string& o, uint32_t field, const Attr& a) {
-  size_t m = open(o, field);
-  switch (a.type) {
-    case AttrType::String:
-      bytes(o, kAnyString, a.s.data(), a.s.size());
-      break;
-    case AttrType::Bool:
-      tag(o, kAnyBool, kVarint);
-      varint(o, a.b ? 1 : 0);
-      break;
-    case AttrType::Int:
-      tag(o, kAnyInt, kVarint);
-      varint(o, static_cast<uint64_t>(a.i));
-      break;
-    case AttrType::Double: {
-      uint64_t bits;
-      std::memcpy(&bits, &a.d, sizeof bits);
-      fixed64(o, kAnyDouble, bits);
-      break;
-    }
-  }
-  close(o, m);
-}
-
-void pb_key_value(std::string& o, uint32_t field, std::string_view key, const Group& values) {
-  size_t kv = open(o, field);
-  string(o, kKeyValueKey, key);
-  if (values.size() == 1) {
-    pb_any(o, kKeyValueValue, *values[0]);
-  } else {
-    size_t value = open(o, kKeyValueValue);
-    size_t array = open(o, kAnyArray);
-    for (const Attr* a : values) pb_any(o, kArrayValues, *a);
-    close(o, array);
-    close(o, value);
-  }
-  close(o, kv);
-}
-
 std::string_view span_name(const SpanRecord& r, const InternTable& strings) {
   return r.name_text.empty() ? std::string_view(strings.get(r.name)) : std::string_view(r.name_text);
 }
 
-// ---- one span, sized first and written once ----
+// ---- sized first and written once ----
 // A span is most of every request, so it is written in two passes without a single append: its exact size first
 // (every nested length is known before it is written, so nothing is moved to widen a length), then its bytes through
-// a pointer into room reserved for them. The bytes are those the append-based helpers above would write.
+// a pointer into room reserved for them. The resource and the scope are written the same way, once per consumer.
 
 // A field with a one-byte tag (fields 1 to 15) and a length-delimited payload of n bytes.
 constexpr size_t delimited(size_t n) { return 1 + varint_size(n) + n; }
@@ -154,6 +71,16 @@ inline void w_varint(char*& p, uint64_t v) {
   while (v >= 0x80) *p++ = static_cast<char>((v & 0x7F) | 0x80), v >>= 7;
   *p++ = static_cast<char>(v);
 }
+
+// Appends, for the request's two outer headers (BatchEncoder::take), whose lengths are known only then.
+void varint(std::string& o, uint64_t v) {
+  char buf[10];
+  char* p = buf;
+  w_varint(p, v);
+  o.append(buf, static_cast<size_t>(p - buf));
+}
+
+void tag(std::string& o, uint32_t field, uint32_t wire) { varint(o, (field << 3) | wire); }
 
 // The tag of a field below 16: one byte.
 inline void w_tag(char*& p, uint32_t field, uint32_t wire) { *p++ = static_cast<char>((field << 3) | wire); }
@@ -205,7 +132,7 @@ inline void w_id8(char*& p, uint32_t field, uint64_t id) {
   p += 8;
 }
 
-// AnyValue's body (pb_any).
+// AnyValue's body.
 inline size_t any_body(const Attr& a) {
   switch (a.type) {
     case AttrType::String: return delimited(a.s.size());
@@ -250,7 +177,7 @@ inline bool repeats_key(const std::vector<Attr>& attrs) {
   return false;
 }
 
-// The body of a KeyValue (pb_key_value), and the array value inside it when there are several values.
+// The body of a KeyValue, and the array value inside it when there are several values.
 inline size_t array_body(const Group& values) {
   size_t n = 0;
   for (const Attr* a : values) n += delimited(any_body(*a));
@@ -280,7 +207,7 @@ inline void w_kv(char*& p, uint32_t field, std::string_view key, const Group& va
   for (const Attr* a : values) w_any(p, kArrayValues, *a);
 }
 
-// Every KeyValue of a list, each a field `field` (pb_attrs): the size, then the bytes.
+// Every KeyValue of a list, each a field `field`: the size, then the bytes.
 size_t attrs_size(const std::vector<Attr>& attrs, const InternTable& strings, Group& g) {
   size_t n = 0;
   if (!repeats_key(attrs)) {
@@ -311,7 +238,7 @@ inline size_t status_body(const SpanRecord& r) {
   return string_size(r.status_message) + uint_size(static_cast<uint64_t>(r.status));
 }
 
-// The body of a Span message (what pb_span wrote between its length and the end).
+// The body of a Span message: everything between its length and its end.
 size_t span_body(const SpanRecord& r, const InternTable& strings, Group& g) {
   size_t n = 18 + 10 + string_size(r.trace_state) + (r.parent_span_id != 0 ? 10 : 0) +
              string_size(span_name(r, strings)) + uint_size(static_cast<uint64_t>(r.kind)) + 9 + 9 +
@@ -583,16 +510,19 @@ BatchEncoder::BatchEncoder(const InternTable& strings, EncoderConfig config)
     : strings_(strings), format_(config.format) {
   Group one(1);
   if (format_ == ExportFormat::Protobuf) {
-    size_t resource = open(resource_, kResourceSpansResource);
-    for (const ResourceAttr& a : config.resource) {
-      one[0] = &a.value;
-      pb_key_value(resource_, kResourceAttributes, a.key, one);
-    }
-    close(resource_, resource);
-    size_t scope = open(scope_, kScopeSpansScope);
-    string(scope_, kScopeName, config.scope_name);
-    string(scope_, kScopeVersion, config.scope_version);
-    close(scope_, scope);
+    // Sized, then written in place, as the spans are.
+    size_t attributes = 0;
+    for (const ResourceAttr& a : config.resource) attributes += delimited(kv_body(a.key, a.value));
+    resource_.resize(delimited(attributes));
+    char* p = resource_.data();
+    w_delimited(p, kResourceSpansResource, attributes);
+    for (const ResourceAttr& a : config.resource) w_kv(p, kResourceAttributes, a.key, a.value);
+    const size_t scope = string_size(config.scope_name) + string_size(config.scope_version);
+    scope_.resize(delimited(scope));
+    p = scope_.data();
+    w_delimited(p, kScopeSpansScope, scope);
+    w_string(p, kScopeName, config.scope_name);
+    w_string(p, kScopeVersion, config.scope_version);
     return;
   }
   resource_ = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[";
