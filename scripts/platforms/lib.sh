@@ -112,6 +112,20 @@ host_node() {
   if [ -x "$PLATFORMS_ROOT/node_modules/.bin/node" ]; then echo "$PLATFORMS_ROOT/node_modules/.bin/node"; else command -v node; fi
 }
 
+# start_receiver <work dir> <fixtures dir>: starts the fixtures' otlp-receiver.mjs on the host's Node (127.0.0.1) and
+# sets RECEIVER_PID and PORT once it listens; the caller kills RECEIVER_PID when it is done.
+start_receiver() {
+  local work=$1 fixtures=$2
+  "$(host_node)" "$fixtures/otlp-receiver.mjs" >"$work/receiver.out" 2>&1 &
+  RECEIVER_PID=$!
+  for _ in $(seq 100); do
+    grep -q '^listening' "$work/receiver.out" && break
+    sleep 0.05
+  done
+  PORT=$(awk '/^listening/ {print $2}' "$work/receiver.out")
+  [ -n "$PORT" ] || die "the OTLP receiver did not start: $(cat "$work/receiver.out")"
+}
+
 # install_package <project dir> <tarball>: a project of its own that installs the packed package as a user does,
 # with install scripts off, beside this checkout's effect, and holds a copy of the platform smoke test.
 install_package() {

@@ -30,16 +30,12 @@ done
 BUN="$(npm_unpack "@oven/bun-linux-x64@$BUN_VERSION" package/bin/bun package/package.json)/bin/bun"
 DENO="$(npm_unpack "@deno/linux-x64-glibc@$DENO_VERSION")/deno"
 export DENO_DIR="$PLATFORMS_CACHE/deno-dir" DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
-HOST_NODE=$(host_node)
 SMOKE="$PLATFORMS_ROOT/test/fixtures/platforms/smoke.mjs"
 PREBUILD="$PREBUILDS/linux-x64/effect-oneagent.glibc.node"
 WORK=$(mktemp -d)
-"$HOST_NODE" "$(dirname "$SMOKE")/otlp-receiver.mjs" >"$WORK/receiver.out" 2>&1 &
-RECEIVER_PID=$!
-trap 'kill $RECEIVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
-for _ in $(seq 100); do grep -q '^listening' "$WORK/receiver.out" && break; sleep 0.05; done
-PORT=$(awk '/^listening/ {print $2}' "$WORK/receiver.out")
-[ -n "$PORT" ] || die "the OTLP receiver did not start: $(cat "$WORK/receiver.out")"
+RECEIVER_PID=""
+trap '[ -z "$RECEIVER_PID" ] || kill $RECEIVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
+start_receiver "$WORK" "$(dirname "$SMOKE")"
 # The examples write their traces file into the working directory: a copy of nothing but what they need.
 APP="$WORK/app"
 mkdir -p "$APP"

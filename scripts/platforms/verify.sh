@@ -38,7 +38,7 @@ HOST_NODE=$(host_node)
 command -v readelf >/dev/null || ensure_apt binutils # check-binary.mjs reads ELF with it
 SMOKE="$PLATFORMS_ROOT/test/fixtures/platforms/smoke.mjs"
 [ -f "$SMOKE" ] || SMOKE="$PLATFORMS_DIR/../../test/fixtures/platforms/smoke.mjs"
-RECEIVER="$(dirname "$SMOKE")/otlp-receiver.mjs"
+FIXTURES=$(dirname "$SMOKE")
 LIBRARY="$PLATFORMS_ROOT/src/index.ts"
 WORK=$(mktemp -d)
 RECEIVER_PID=""
@@ -49,7 +49,7 @@ cleanup() {
 trap cleanup EXIT
 # What a chrooted runtime must see at their own paths: the checkout (sources, node_modules) and the smoke script's,
 # the prebuilds, plus where node_modules really lives if it is a link. With --tarball: the project alone.
-BINDS=("$PLATFORMS_ROOT" "$(cd "$(dirname "$SMOKE")/../../.." && pwd)" "$PREBUILDS")
+BINDS=("$PLATFORMS_ROOT" "$(cd "$FIXTURES/../../.." && pwd)" "$PREBUILDS")
 LOADER=""
 if [ -n "$TARBALL" ]; then
   PROJECT="$WORK/project"
@@ -61,14 +61,7 @@ if [ -n "$TARBALL" ]; then
   LOADER="loader:"
 fi
 
-"$HOST_NODE" "$RECEIVER" >"$WORK/receiver.out" 2>&1 &
-RECEIVER_PID=$!
-for _ in $(seq 100); do
-  grep -q '^listening' "$WORK/receiver.out" && break
-  sleep 0.05
-done
-PORT=$(awk '/^listening/ {print $2}' "$WORK/receiver.out")
-[ -n "$PORT" ] || die "the OTLP receiver did not start: $(cat "$WORK/receiver.out")"
+start_receiver "$WORK" "$FIXTURES"
 
 binds_for() {
   local dirs=("${BINDS[@]}")
